@@ -1,0 +1,80 @@
+/**
+ * The contract: every operation the UI can ask of the core, one line of doc each.
+ * Both transports (Electron IPC, browser-mode WebSocket) are generic over it;
+ * adding an operation means touching this file, its schema below and the service.
+ */
+import { z } from 'zod';
+import type { DatasetStatus, DownloadProgress } from './dataset';
+import type { Preset } from './presets';
+import type { RunDetail, RunProgress, RunSummary, EpochMetrics } from './runs';
+import { runIdSchema, startRunSchema, type StartRunRequest } from './schemas';
+
+export interface AppInfo {
+  version: string;
+  /** 'electron' for the desktop app, 'browser' for browser mode. */
+  shell: 'electron' | 'browser';
+  databasePath: string;
+}
+
+export interface LayerlabApi {
+  /** Version, shell and database path, for the about box and the status bar. */
+  appInfo(): AppInfo;
+  /** The bundled presets (the three seed models). */
+  listPresets(): Preset[];
+  /** Where Fashion-MNIST was found, or which folders were searched and why it is missing. */
+  datasetStatus(): DatasetStatus;
+  /** Use the IDX files in a folder the user picked; the answer says whether they were found. */
+  useDatasetFolder(folder: string): DatasetStatus;
+  /** Download Fashion-MNIST into the app's cache, checking every file's SHA-256 (progress is pushed). */
+  downloadDataset(): DatasetStatus;
+  /** Queue a training run; it starts as soon as no other run is training. */
+  startRun(request: StartRunRequest): RunSummary;
+  /** Stop a queued or running run; finished epochs are kept and the run ends `cancelled`. */
+  cancelRun(id: number): RunSummary;
+  /** Every run, newest first. */
+  listRuns(): RunSummary[];
+  /** One run with everything recorded about it: spec, config, epochs, batch losses, environment. */
+  getRun(id: number): RunDetail;
+}
+
+/** Argument schemas, checked before a service sees a call from another process. */
+export const apiArgs = {
+  appInfo: z.tuple([]),
+  listPresets: z.tuple([]),
+  datasetStatus: z.tuple([]),
+  useDatasetFolder: z.tuple([z.string({ error: 'folder must be a path' }).min(1, { error: 'folder must not be empty' })]),
+  downloadDataset: z.tuple([]),
+  startRun: z.tuple([startRunSchema]),
+  cancelRun: z.tuple([runIdSchema]),
+  listRuns: z.tuple([]),
+  getRun: z.tuple([runIdSchema]),
+} satisfies { [K in keyof LayerlabApi]: z.ZodType<Parameters<LayerlabApi[K]>> };
+
+export type ApiMethod = keyof LayerlabApi;
+export const API_METHODS = Object.keys(apiArgs) as ApiMethod[];
+
+/** What the renderer holds: every method asynchronous, whatever the transport. */
+export type LayerlabClient = {
+  [K in ApiMethod]: (...args: Parameters<LayerlabApi[K]>) => Promise<Awaited<ReturnType<LayerlabApi[K]>>>;
+};
+
+/** Events pushed from the core to every window. */
+export type LayerlabEvent =
+  | { type: 'run-updated'; run: RunSummary }
+  | { type: 'run-epoch'; runId: number; epoch: EpochMetrics }
+  | { type: 'run-progress'; progress: RunProgress }
+  | { type: 'dataset-progress'; progress: DownloadProgress }
+  | { type: 'dataset-status'; status: DatasetStatus };
+
+/** An error a service raises on purpose: its message is for the user. */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** Wire shape of a failed call; the same over IPC and WebSocket. */
+export interface ApiFailure {
+  error: string;
+}

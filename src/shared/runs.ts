@@ -1,0 +1,90 @@
+import type { ModelSpec } from './model-spec';
+import type { DatasetId, TrainingConfig } from './training-config';
+
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'crashed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'crashed'];
+export const isTerminal = (s: RunStatus) => TERMINAL_STATUSES.includes(s);
+
+export interface EpochMetrics {
+  /** 1-based, as Keras prints it. */
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  /** Wall-clock seconds the epoch took (training and validation). */
+  seconds: number;
+}
+
+export interface BatchLoss {
+  epoch: number;
+  /** 1-based batch within the epoch. */
+  batch: number;
+  loss: number;
+}
+
+/** What was trained on: enough to rebuild the exact split. */
+export interface DatasetInfo {
+  id: DatasetId;
+  /** Folder the IDX files were read from. */
+  source: string;
+  trainCount: number;
+  validationCount: number;
+  testCount: number;
+}
+
+/** Where training ran: backend and library versions, machine. */
+export interface Environment {
+  backend: string;
+  versions: Record<string, string>;
+  host: string;
+  platform: string;
+  cpus: string;
+}
+
+/** One row of the runs list. */
+export interface RunSummary {
+  id: number;
+  name: string;
+  status: RunStatus;
+  presetId: string | null;
+  optimizer: string;
+  learningRate: number;
+  epochsDone: number;
+  epochsPlanned: number;
+  bestValAccuracy: number | null;
+  bestEpoch: number | null;
+  testAccuracy: number | null;
+  testLoss: number | null;
+  backend: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Seconds from start to finish (or to now while running). */
+  durationSeconds: number | null;
+  error: string | null;
+}
+
+/** Everything recorded about a run. */
+export interface RunDetail extends RunSummary {
+  model: ModelSpec;
+  config: TrainingConfig;
+  dataset: DatasetInfo | null;
+  environment: Environment | null;
+  epochs: EpochMetrics[];
+  batchLosses: BatchLoss[];
+}
+
+/** Live progress of a running run, pushed to every window. */
+export interface RunProgress {
+  runId: number;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  elapsedSeconds: number;
+  /** Estimated seconds left, null until the first batches have been timed. */
+  etaSeconds: number | null;
+}

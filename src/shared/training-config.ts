@@ -1,0 +1,47 @@
+/** Training settings of a run: everything besides the network needed to reproduce it. */
+
+export const OPTIMIZERS = ['sgd', 'adam', 'rmsprop', 'adagrad'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+export interface TrainingConfig {
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** Used by sgd only (0 = plain SGD, as in the seed experiment). */
+  momentum: number;
+  epochs: number;
+  batchSize: number;
+  /** Fraction at the end of the training images held out for validation, as Keras's validation_split. */
+  validationSplit: number;
+  /** Use only the first N training images (null = all 60,000). */
+  limit: number | null;
+  /** Seeds weight initialisation and shuffling. */
+  seed: number;
+}
+
+export const DEFAULT_CONFIG: TrainingConfig = {
+  optimizer: 'adam',
+  learningRate: 0.001,
+  momentum: 0,
+  epochs: 20,
+  batchSize: 64,
+  validationSplit: 0.2,
+  limit: null,
+  seed: 42,
+};
+
+/** Identifies a dataset the app can train on. */
+export const DATASET_IDS = ['fashion-mnist'] as const;
+export type DatasetId = (typeof DATASET_IDS)[number];
+
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+] as const;
