@@ -78,3 +78,9 @@ export class UserError extends Error {
 export interface ApiFailure {
   error: string;
 }
+
+/** What the desktop preload exposes as `window.layerlab`, and the browser-mode client mirrors. */
+export type LayerlabBridge = LayerlabClient & {
+  /** Subscribe to pushed events; returns the unsubscribe function. */
+  onEvent(listener: (event: LayerlabEvent) => void): () => void;
+};

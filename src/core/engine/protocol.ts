@@ -1,0 +1,28 @@
+/** Messages between the main side and the trainer process. */
+import type { ModelSpec } from '../../shared/model-spec';
+import type { TrainingConfig } from '../../shared/training-config';
+import type { DatasetInfo, Environment, EpochMetrics } from '../../shared/runs';
+
+export interface TrainJob {
+  runId: number;
+  model: ModelSpec;
+  config: TrainingConfig;
+  /** Folder holding the four Fashion-MNIST IDX files. */
+  datasetFolder: string;
+}
+
+export type ToTrainer = { type: 'start'; job: TrainJob } | { type: 'cancel' };
+
+export type FromTrainer =
+  /** Data loaded and model built; training is about to begin. */
+  | { type: 'started'; environment: Environment; dataset: DatasetInfo; batchesPerEpoch: number }
+  /** Sent for a sample of batches (about 50 an epoch, always the last): progress and a sampled training loss. */
+  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
+  /** An epoch ended (training and validation). */
+  | { type: 'epoch'; metrics: EpochMetrics }
+  /** The test set was evaluated after the last epoch. */
+  | { type: 'test'; loss: number; accuracy: number }
+  /** Training ended on its own or because it was asked to stop. */
+  | { type: 'finished'; status: 'completed' | 'cancelled' }
+  /** Training could not go on; the message is for the user (e.g. "Training diverged at epoch 2: ..."). */
+  | { type: 'failed'; message: string };
