@@ -3,11 +3,10 @@
  * Both transports (Electron IPC, browser-mode WebSocket) are generic over it;
  * adding an operation means touching this file, its schema below and the service.
  */
-import { z } from 'zod';
 import type { DatasetStatus, DownloadProgress } from './dataset';
 import type { Preset } from './presets';
 import type { RunDetail, RunProgress, RunSummary, EpochMetrics } from './runs';
-import { runIdSchema, startRunSchema, type StartRunRequest } from './schemas';
+import type { StartRunRequest } from './schemas';
 
 export interface AppInfo {
   version: string;
@@ -37,21 +36,25 @@ export interface LayerlabApi {
   getRun(id: number): RunDetail;
 }
 
-/** Argument schemas, checked before a service sees a call from another process. */
-export const apiArgs = {
-  appInfo: z.tuple([]),
-  listPresets: z.tuple([]),
-  datasetStatus: z.tuple([]),
-  useDatasetFolder: z.tuple([z.string({ error: 'folder must be a path' }).min(1, { error: 'folder must not be empty' })]),
-  downloadDataset: z.tuple([]),
-  startRun: z.tuple([startRunSchema]),
-  cancelRun: z.tuple([runIdSchema]),
-  listRuns: z.tuple([]),
-  getRun: z.tuple([runIdSchema]),
-} satisfies { [K in keyof LayerlabApi]: z.ZodType<Parameters<LayerlabApi[K]>> };
-
 export type ApiMethod = keyof LayerlabApi;
-export const API_METHODS = Object.keys(apiArgs) as ApiMethod[];
+
+/** Every method of the contract, for the transports to generate one function each. */
+export const API_METHODS = [
+  'appInfo',
+  'listPresets',
+  'datasetStatus',
+  'useDatasetFolder',
+  'downloadDataset',
+  'startRun',
+  'cancelRun',
+  'listRuns',
+  'getRun',
+] as const satisfies readonly ApiMethod[];
+
+// Fails to compile when a contract method is missing from API_METHODS.
+type Missing = Exclude<ApiMethod, (typeof API_METHODS)[number]>;
+const everyMethodListed: Missing extends never ? true : Missing = true;
+void everyMethodListed;
 
 /** What the renderer holds: every method asynchronous, whatever the transport. */
 export type LayerlabClient = {

@@ -1,0 +1,191 @@
+/**
+ * Layerlab's command line: the same core services and database as the desktop
+ * app, for scripts and terminals. Usage: see HELP below.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UserError } from '../shared/api';
+import { findPreset, PRESETS } from '../shared/presets';
+import { describeIssues, runIdSchema, startRunSchema } from '../shared/schemas';
+import { openLayerlab, type Layerlab } from '../core/app';
+import { forkTrainer } from '../core/runs/node-trainer';
+import { startBrowserServer } from '../core/server/browser-server';
+import { duration, runJson, runsTable, runText, summaryJson } from './format';
+
+const HELP = `Layerlab — design, train, record and compare neural networks.
+
+Usage:
+  layerlab train --preset ID [--epochs N] [--batch-size N] [--optimizer sgd|adam|rmsprop|adagrad]
+                 [--lr X] [--momentum X] [--validation-split F] [--limit N] [--seed N] [--name S]
+                 [--db PATH] [--json]
+  layerlab runs [--db PATH] [--json]
+  layerlab show ID [--db PATH] [--json]
+  layerlab serve [--port N] [--host ADDR] [--db PATH]
+
+Presets: ${PRESETS.map((p) => p.id).join(', ')}
+Database: --db PATH, else $LAYERLAB_DB, else the desktop app's file in the per-user data folder.`;
+
+const common = {
+  db: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} satisfies ParseArgsConfig['options'];
+
+const trainOptions = {
+  ...common,
+  preset: { type: 'string' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  optimizer: { type: 'string' },
+  lr: { type: 'string' },
+  momentum: { type: 'string' },
+  'validation-split': { type: 'string' },
+  limit: { type: 'string' },
+  seed: { type: 'string' },
+  name: { type: 'string' },
+} satisfies ParseArgsConfig['options'];
+
+const serveOptions = { ...common, port: { type: 'string' }, host: { type: 'string' } } satisfies ParseArgsConfig['options'];
+
+/** A number from the command line; anything else stays as it is so the schema can say what is wrong. */
+const num = (s: string | undefined) => (s === undefined ? undefined : s.trim() === '' ? s : Number(s));
+
+function open(db: string | undefined): Layerlab {
+  return openLayerlab({ shell: 'browser', launchTrainer: forkTrainer, databasePath: db });
+}
+
+async function train(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: trainOptions, strict: true });
+  if (!values.preset) throw new UserError(`train needs --preset (one of ${PRESETS.map((p) => p.id).join(', ')})`);
+  const preset = findPreset(values.preset);
+  if (!preset) throw new UserError(`Unknown preset "${values.preset}"; choose one of ${PRESETS.map((p) => p.id).join(', ')}`);
+  const config = { ...preset.config };
+  const overrides: Record<string, unknown> = {
+    epochs: num(values.epochs),
+    batchSize: num(values['batch-size']),
+    optimizer: values.optimizer,
+    learningRate: num(values.lr),
+    momentum: num(values.momentum),
+    validationSplit: num(values['validation-split']),
+    limit: num(values.limit),
+    seed: num(values.seed),
+  };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (config as Record<string, unknown>)[k] = v;
+  const parsed = startRunSchema.safeParse({ name: values.name, presetId: preset.id, model: preset.model, config });
+  if (!parsed.success) throw new UserError(describeIssues(parsed.error).replace(/config\./g, ''));
+
+  const app = open(values.db);
+  const showBar = process.stderr.isTTY;
+  const unsubscribe = app.events.subscribe((e) => {
+    if (e.type === 'run-progress' && showBar) process.stderr.write(`\r${progressLine(e.progress)}`);
+    if (e.type === 'run-epoch') {
+      const m = e.epoch;
+      const line = `epoch ${m.epoch}: loss ${m.loss.toFixed(4)} accuracy ${m.accuracy.toFixed(4)} val_loss ${m.valLoss?.toFixed(4)} val_accuracy ${m.valAccuracy?.toFixed(4)} (${m.seconds.toFixed(1)} s)`;
+      process.stderr.write(showBar ? `\r\x1b[2K${line}\n` : `${line}\n`);
+    }
+  });
+  const run = app.runs.start(parsed.data);
+  process.stderr.write(`Run ${run.id} "${run.name}" → ${app.databasePath}\n`);
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nCancelling (press Ctrl+C again to quit at once)…\n');
+    app.runs.cancel(run.id);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await app.runs.whenDone(run.id);
+  unsubscribe();
+  const detail = app.runs.get(run.id);
+  await app.close();
+  if (showBar) process.stderr.write('\r\x1b[2K');
+  if (values.json) process.stdout.write(`${JSON.stringify(runJson(detail), null, 2)}\n`);
+  else process.stdout.write(`${runText(detail)}\n`);
+  if (detail.status === 'completed') return 0;
+  process.stderr.write(`Run ${detail.id} ${detail.status}${detail.error ? `: ${detail.error}` : ''}\n`);
+  return detail.status === 'cancelled' ? 130 : 1;
+}
+
+function progressLine(p: import('../shared/runs').RunProgress): string {
+  const total = p.epochs * p.batches;
+  const done = (p.epoch - 1) * p.batches + p.batch;
+  const width = 24;
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor((done / total) * 100)}% epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} elapsed ${duration(p.elapsedSeconds)} ETA ${duration(p.etaSeconds)}`;
+}
+
+async function runs(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: common, strict: true });
+  const app = open(values.db);
+  const list = app.runs.list();
+  await app.close();
+  process.stdout.write(values.json ? `${JSON.stringify(list.map(summaryJson), null, 2)}\n` : `${list.length ? runsTable(list) : 'No runs yet.'}\n`);
+  return 0;
+}
+
+async function show(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: common, strict: true, allowPositionals: true });
+  if (positionals.length !== 1) throw new UserError('show needs one run id, e.g. `layerlab show 3`');
+  const id = runIdSchema.safeParse(Number(positionals[0]));
+  if (!id.success) throw new UserError(`"${positionals[0]}" is not a run id`);
+  const app = open(values.db);
+  try {
+    const run = app.runs.get(id.data);
+    process.stdout.write(values.json ? `${JSON.stringify(runJson(run), null, 2)}\n` : `${runText(run)}\n`);
+  } finally {
+    await app.close();
+  }
+  return 0;
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: serveOptions, strict: true });
+  const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+  if (!existsSync(`${staticDir}/index.html`)) {
+    throw new UserError(`The UI is not built (${staticDir} is missing): run \`npm run build\` first, or use \`npm run serve\``);
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a whole number from 0 to 65535`);
+  const app = open(values.db);
+  const server = await startBrowserServer({ service: app.service, events: app.events, staticDir, port, host: values.host });
+  process.stdout.write(`Layerlab is serving ${app.databasePath}\nOpen ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  await app.close();
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (!command || command === '--help' || command === '-h' || rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${HELP}\n`);
+      return command ? 0 : 1;
+    }
+    switch (command) {
+      case 'train':
+        return await train(rest);
+      case 'runs':
+        return await runs(rest);
+      case 'show':
+        return await show(rest);
+      case 'serve':
+        return await serve(rest);
+      default:
+        throw new UserError(`Unknown command "${command}"; try train, runs, show or serve (--help lists them)`);
+    }
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    // parseArgs errors (unknown option, missing value) are the user's to fix too.
+    const message = e instanceof UserError || err.code?.startsWith('ERR_PARSE_ARGS') ? err.message : `Unexpected error: ${err.stack ?? err}`;
+    process.stderr.write(`layerlab: ${message.split('\n')[0]}\n`);
+    return 2;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,61 @@
+import type { AppInfo } from '../shared/api';
+import { EventHub } from './events';
+import { createLayerlabService, requireDatasetFolder, type LayerlabService } from './layerlab-service';
+import { cacheDir as cacheDirOf, defaultDatabasePath, userDataDir } from './paths';
+import { RunService } from './runs/run-service';
+import type { LaunchTrainer } from './runs/trainer-launcher';
+import { openDatabase, type Db } from './store/database';
+import { RunStore } from './store/run-store';
+
+export interface LayerlabOptions {
+  shell: AppInfo['shell'];
+  launchTrainer: LaunchTrainer;
+  /** Defaults to LAYERLAB_DB or the per-user data folder's layerlab.db. */
+  databasePath?: string;
+  /** Defaults to the per-user data folder. */
+  dataDir?: string;
+  nativeBinding?: string;
+}
+
+/** Everything one process needs to serve Layerlab: database, runs, events, the contract. */
+export interface Layerlab {
+  db: Db;
+  store: RunStore;
+  events: EventHub;
+  runs: RunService;
+  service: LayerlabService;
+  databasePath: string;
+  /** Cancel what is queued or training, wait for the trainer to stop, close the database. */
+  close(): Promise<void>;
+}
+
+export function openLayerlab(o: LayerlabOptions): Layerlab {
+  const dataDir = o.dataDir ?? userDataDir();
+  const databasePath = o.databasePath ?? defaultDatabasePath(process.env, dataDir);
+  const cacheDir = cacheDirOf(dataDir);
+  const db = openDatabase(databasePath, { nativeBinding: o.nativeBinding });
+  const store = new RunStore(db);
+  const events = new EventHub();
+  const runs = new RunService({
+    store,
+    events,
+    launchTrainer: o.launchTrainer,
+    datasetFolder: () => requireDatasetFolder(store, cacheDir),
+  });
+  runs.recover();
+  const service = createLayerlabService({ shell: o.shell, databasePath, cacheDir, store, runs, events });
+  return {
+    db,
+    store,
+    events,
+    runs,
+    service,
+    databasePath,
+    async close() {
+      const active = runs.activeRunId();
+      runs.shutdown();
+      if (active !== null) await runs.whenDone(active);
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,224 @@
+/** Finding and loading Fashion-MNIST, and holding out validation images as Keras does. */
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { DatasetStatus } from '../../shared/dataset';
+import { readIdxFile, streamIdxFile } from './idx';
+import type { FashionMnist, ImageSet, TrainValidationSplit } from './types';
+
+export const FASHION_MNIST_FILES = {
+  trainImages: 'train-images-idx3-ubyte.gz',
+  trainLabels: 'train-labels-idx1-ubyte.gz',
+  testImages: 't10k-images-idx3-ubyte.gz',
+  testLabels: 't10k-labels-idx1-ubyte.gz',
+} as const;
+
+export type FashionMnistFile = keyof typeof FASHION_MNIST_FILES;
+
+/** Where the Debian package dataset-fashion-mnist installs the files. */
+export const SYSTEM_DATASET_FOLDER = '/usr/share/datasets/fashion-mnist';
+
+/** The app's own copy lives here, under its cache folder. */
+export const cacheFolder = (cacheDir: string): string => join(cacheDir, 'fashion-mnist');
+
+const CLASS_COUNT = 10;
+const FILE_KEYS = Object.keys(FASHION_MNIST_FILES) as FashionMnistFile[];
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/** A dataset file is missing, malformed or inconsistent; the message is for the user. */
+export class DatasetError extends Error {
+  override name = 'DatasetError';
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The path of each file in `folder`, or null where it is missing. The gzipped
+ * name wins over the extracted one, since .gz is what the official source ships.
+ */
+export function findFashionMnistFiles(folder: string): Record<FashionMnistFile, string | null> {
+  const found = {} as Record<FashionMnistFile, string | null>;
+  for (const key of FILE_KEYS) {
+    const gz = join(folder, FASHION_MNIST_FILES[key]);
+    const raw = gz.slice(0, -'.gz'.length);
+    found[key] = isFile(gz) ? gz : isFile(raw) ? raw : null;
+  }
+  return found;
+}
+
+function missingFiles(folder: string): string[] {
+  const found = findFashionMnistFiles(folder);
+  return FILE_KEYS.filter((key) => found[key] === null).map((key) => FASHION_MNIST_FILES[key]);
+}
+
+function listInWords(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+function userFolderProblem(folder: string): string {
+  if (!isFolder(folder)) return `The folder you chose, ${folder}, does not exist.`;
+  const missing = missingFiles(folder);
+  return `The folder you chose, ${folder}, lacks ${listInWords(missing)} (gzipped or not).`;
+}
+
+/**
+ * Looks for the four files in the user's folder, then the app cache, then the
+ * system folder, and says where they are or what the user can do.
+ */
+export function locateFashionMnist(opts: {
+  cacheDir: string;
+  userFolder?: string | null;
+  systemFolder?: string;
+}): DatasetStatus {
+  const candidates = [opts.userFolder, cacheFolder(opts.cacheDir), opts.systemFolder ?? SYSTEM_DATASET_FOLDER]
+    .filter((f): f is string => typeof f === 'string' && f.length > 0)
+    .map((f) => resolve(f));
+  const searched = [...new Set(candidates)];
+  const folder = searched.find((f) => missingFiles(f).length === 0) ?? null;
+  const userFolder = opts.userFolder ? resolve(opts.userFolder) : null;
+  const userFolderFailed = userFolder !== null && folder !== userFolder;
+
+  if (folder !== null) {
+    // The user picked a folder and we are quietly using another: they should know.
+    const message = userFolderFailed ? `${userFolderProblem(userFolder)} Using the copy in ${folder} instead.` : null;
+    return { id: 'fashion-mnist', available: true, folder, searched, message };
+  }
+  const parts = [
+    userFolderFailed ? userFolderProblem(userFolder) : null,
+    `Fashion-MNIST was not found in ${listInWords(searched)}.`,
+    'Download it (about 30 MB), install the Debian package with `sudo apt-get install dataset-fashion-mnist`,',
+    `or choose a folder holding ${listInWords(Object.values(FASHION_MNIST_FILES))}.`,
+  ];
+  return {
+    id: 'fashion-mnist',
+    available: false,
+    folder: null,
+    searched,
+    message: parts.filter((p) => p !== null).join(' '),
+  };
+}
+
+const PIXEL_SCALE = 1 / 255;
+
+/** Reads an images file straight into floats in [0, 1], converting while zlib inflates the rest. */
+async function loadImages(path: string): Promise<{ count: number; rows: number; cols: number; images: Float32Array }> {
+  let images = new Float32Array(0);
+  const dims = await streamIdxFile(path, {
+    start(d) {
+      if (d.length !== 3) {
+        throw new DatasetError(
+          `${path} holds ${d.length}-dimensional data (${d.map(count).join(' × ')}); images must be 3-dimensional (count × rows × columns)`,
+        );
+      }
+      images = new Float32Array(d[0] * d[1] * d[2]);
+    },
+    piece(piece, offset) {
+      // The hot loop of loading: 47 million pixels. Keep it free of calls.
+      const out = images;
+      const n = piece.length;
+      for (let i = 0; i < n; i++) out[offset + i] = piece[i] * PIXEL_SCALE;
+    },
+  });
+  return { count: dims[0], rows: dims[1], cols: dims[2], images };
+}
+
+async function loadLabels(path: string): Promise<Uint8Array> {
+  const { dims, data } = await readIdxFile(path);
+  if (dims.length !== 1) {
+    throw new DatasetError(
+      `${path} holds ${dims.length}-dimensional data (${dims.map(count).join(' × ')}); labels must be 1-dimensional`,
+    );
+  }
+  const bad = data.findIndex((label) => label >= CLASS_COUNT);
+  if (bad >= 0) {
+    throw new DatasetError(
+      `${path} has label ${data[bad]} at position ${count(bad)}; Fashion-MNIST labels are 0 to ${CLASS_COUNT - 1}`,
+    );
+  }
+  return data;
+}
+
+async function loadImageSet(imagesPath: string, labelsPath: string): Promise<ImageSet> {
+  const [images, labels] = await Promise.all([loadImages(imagesPath), loadLabels(labelsPath)]);
+  if (labels.length !== images.count) {
+    throw new DatasetError(
+      `${labelsPath} has ${count(labels.length)} labels for ${count(images.count)} images in ${imagesPath}`,
+    );
+  }
+  return { ...images, labels };
+}
+
+/** Loads train and test sets from a folder holding the four files, decompressing them in parallel. */
+export async function loadFashionMnist(folder: string): Promise<FashionMnist> {
+  const files = findFashionMnistFiles(folder);
+  const missing = FILE_KEYS.filter((key) => files[key] === null).map((key) => FASHION_MNIST_FILES[key]);
+  if (missing.length > 0) throw new DatasetError(`${folder} lacks ${listInWords(missing)}`);
+  const path = (key: FashionMnistFile): string => files[key] as string;
+  const [train, test] = await Promise.all([
+    loadImageSet(path('trainImages'), path('trainLabels')),
+    loadImageSet(path('testImages'), path('testLabels')),
+  ]);
+  return { train, test };
+}
+
+function slice(set: ImageSet, from: number, to: number): ImageSet {
+  const pixels = set.rows * set.cols;
+  return {
+    count: to - from,
+    rows: set.rows,
+    cols: set.cols,
+    images: set.images.subarray(from * pixels, to * pixels),
+    labels: set.labels.subarray(from, to),
+  };
+}
+
+/**
+ * Takes the first `limit` training images, then holds out the last
+ * `validationSplit` of them, exactly as Keras's `validation_split` does
+ * (before any shuffling). The parts are views of `train`, not copies.
+ */
+export function splitTrainValidation(
+  train: ImageSet,
+  opts: { limit: number | null; validationSplit: number },
+): TrainValidationSplit {
+  const { limit, validationSplit } = opts;
+  if (limit !== null) {
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(`The image limit must be a whole number of at least 1 (got ${limit})`);
+    }
+    if (limit > train.count) {
+      throw new RangeError(`The image limit of ${count(limit)} is more than the ${count(train.count)} training images`);
+    }
+  }
+  if (!(validationSplit >= 0 && validationSplit < 1)) {
+    throw new RangeError(`The validation split must be at least 0 and below 1 (got ${validationSplit})`);
+  }
+  const n = limit ?? train.count;
+  // Same arithmetic as Keras, so the same images end up on each side.
+  const splitAt = Math.floor(n * (1 - validationSplit));
+  if (splitAt === 0) {
+    throw new RangeError(
+      `A validation split of ${validationSplit} of ${count(n)} images leaves no images to train on; lower the split or raise the limit`,
+    );
+  }
+  if (splitAt === n) {
+    throw new RangeError(
+      `A validation split of ${validationSplit} of ${count(n)} images leaves no images to validate on; raise the split or the limit`,
+    );
+  }
+  return { train: slice(train, 0, splitAt), validation: slice(train, splitAt, n) };
+}

@@ -1,0 +1,32 @@
+import { UserError, type ApiMethod } from '../shared/api';
+import { apiArgs } from '../shared/api-args';
+import { describeIssues } from '../shared/schemas';
+import type { WireResult } from '../shared/wire';
+import type { LayerlabService } from './layerlab-service';
+
+const METHODS = new Set(Object.keys(apiArgs));
+
+/**
+ * The one door from a window into the core, shared by both transports: the
+ * method must be in the contract and its arguments must fit the schema before
+ * a service sees them. Never throws: a bad call gets a message, not a crash.
+ */
+export async function dispatch(service: LayerlabService, method: unknown, args: unknown): Promise<WireResult> {
+  if (typeof method !== 'string' || !METHODS.has(method)) {
+    return { ok: false, error: `Unknown operation ${JSON.stringify(method)}` };
+  }
+  const name = method as ApiMethod;
+  const parsed = apiArgs[name].safeParse(Array.isArray(args) ? args : [args]);
+  if (!parsed.success) {
+    return { ok: false, error: `Invalid arguments for ${name}: ${describeIssues(parsed.error)}` };
+  }
+  try {
+    const fn = service[name] as (...a: unknown[]) => unknown;
+    const result = await fn(...(parsed.data as unknown[]));
+    return { ok: true, result };
+  } catch (e) {
+    if (e instanceof UserError) return { ok: false, error: e.message };
+    console.error(`${name} failed:`, e);
+    return { ok: false, error: `${name} failed unexpectedly: ${(e as Error)?.message ?? String(e)}` };
+  }
+}

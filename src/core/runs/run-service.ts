@@ -1,0 +1,247 @@
+import { hostname } from 'node:os';
+import { UserError } from '../../shared/api';
+import { summarizeModel } from '../../shared/model-math';
+import { findPreset } from '../../shared/presets';
+import { isTerminal, type RunDetail, type RunSummary } from '../../shared/runs';
+import type { StartRunRequest } from '../../shared/schemas';
+import type { EventHub } from '../events';
+import type { FromTrainer } from '../engine/protocol';
+import type { RunStore } from '../store/run-store';
+import type { LaunchTrainer, TrainerHandle } from './trainer-launcher';
+
+/** How long a trainer may take to stop after Cancel before it is killed. */
+const CANCEL_GRACE_MS = 10_000;
+
+interface ActiveRun {
+  id: number;
+  trainer: TrainerHandle;
+  epochs: number;
+  cancelRequested: boolean;
+  /** Set when the trainer said how the run ended, so its exit is not taken for a crash. */
+  ended: boolean;
+  trainingStartedAt: number | null;
+  batchesPerEpoch: number;
+  killTimer?: NodeJS.Timeout;
+  resolveDone: () => void;
+}
+
+export interface RunServiceOptions {
+  store: RunStore;
+  events: EventHub;
+  launchTrainer: LaunchTrainer;
+  /** Folder of the dataset files, or a UserError explaining why there is none. */
+  datasetFolder: () => string;
+}
+
+/**
+ * Owns the run lifecycle: a queue, one trainer process at a time (two cores do
+ * not train two models faster), each epoch committed as the trainer reports it.
+ */
+export class RunService {
+  private active: ActiveRun | null = null;
+  private readonly queue: number[] = [];
+  private readonly done = new Map<number, Promise<void>>();
+  private readonly resolvers = new Map<number, () => void>();
+
+  constructor(private readonly o: RunServiceOptions) {}
+
+  /** Mark runs left behind by a process that is gone (see RunStore.recoverOrphans). */
+  recover(): number[] {
+    const ids = this.o.store.recoverOrphans(hostname(), isAlive);
+    for (const id of ids) this.emitRun(id);
+    return ids;
+  }
+
+  start(request: StartRunRequest): RunSummary {
+    const summary = summarizeModel(request.model);
+    if (summary.problems.length) {
+      throw new UserError(`This network cannot be trained: ${summary.problems.map((p) => p.message).join('; ')}`);
+    }
+    if (request.presetId && !findPreset(request.presetId)) {
+      throw new UserError(`Unknown preset "${request.presetId}"`);
+    }
+    this.o.datasetFolder(); // throws a UserError now rather than inside the trainer
+    const c = request.config;
+    const name =
+      request.name?.trim() ||
+      `${request.presetId ?? 'custom'} · ${c.optimizer} lr=${c.learningRate}`;
+    const run = this.o.store.createRun({
+      name,
+      presetId: request.presetId ?? null,
+      datasetId: request.datasetId ?? 'fashion-mnist',
+      model: request.model,
+      config: c,
+      host: hostname(),
+      ownerPid: process.pid,
+    });
+    this.done.set(run.id, new Promise((resolve) => this.resolvers.set(run.id, resolve)));
+    this.queue.push(run.id);
+    this.o.events.emit({ type: 'run-updated', run });
+    this.pump();
+    return this.o.store.getSummary(run.id);
+  }
+
+  cancel(id: number): RunSummary {
+    const run = this.get(id);
+    if (isTerminal(run.status)) return run;
+    const queued = this.queue.indexOf(id);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.end(id, 'cancelled', null);
+    } else if (this.active?.id === id && !this.active.cancelRequested) {
+      const active = this.active;
+      active.cancelRequested = true;
+      active.trainer.send({ type: 'cancel' });
+      active.killTimer = setTimeout(() => active.trainer.kill(), CANCEL_GRACE_MS);
+    }
+    return this.o.store.getSummary(id);
+  }
+
+  list(): RunSummary[] {
+    return this.o.store.listRuns();
+  }
+
+  get(id: number): RunDetail {
+    const run = this.o.store.findRun(id);
+    if (!run) throw new UserError(`There is no run with id ${id}`);
+    return run;
+  }
+
+  /** Resolves when the run has ended, whichever way. */
+  whenDone(id: number): Promise<void> {
+    return this.done.get(id) ?? Promise.resolve();
+  }
+
+  /** The run currently training, if any. */
+  activeRunId(): number | null {
+    return this.active?.id ?? null;
+  }
+
+  /** Stop everything (app quitting): queued runs are cancelled, the training one too. */
+  shutdown(): void {
+    for (const id of this.queue.splice(0)) this.end(id, 'cancelled', 'The app closed before this run started.');
+    if (this.active) this.cancel(this.active.id);
+  }
+
+  private pump(): void {
+    if (this.active || this.queue.length === 0) return;
+    const id = this.queue.shift()!;
+    const run = this.get(id);
+    let folder: string;
+    try {
+      folder = this.o.datasetFolder();
+    } catch (e) {
+      this.end(id, 'failed', (e as Error).message);
+      return this.pump();
+    }
+    let trainer: TrainerHandle;
+    try {
+      trainer = this.o.launchTrainer();
+    } catch (e) {
+      this.end(id, 'failed', `The trainer process could not be started: ${(e as Error).message}`);
+      return this.pump();
+    }
+    const active: ActiveRun = {
+      id,
+      trainer,
+      epochs: run.config.epochs,
+      cancelRequested: false,
+      ended: false,
+      trainingStartedAt: null,
+      batchesPerEpoch: 0,
+      resolveDone: this.resolvers.get(id) ?? (() => {}),
+    };
+    this.active = active;
+    this.o.store.markRunning(id, trainer.pid);
+    this.emitRun(id);
+    trainer.onMessage((m) => this.onTrainerMessage(active, m));
+    trainer.onExit((code, signal) => this.onTrainerExit(active, code, signal));
+    trainer.send({ type: 'start', job: { runId: id, model: run.model, config: run.config, datasetFolder: folder } });
+  }
+
+  private onTrainerMessage(a: ActiveRun, m: FromTrainer): void {
+    const store = this.o.store;
+    switch (m.type) {
+      case 'started':
+        store.recordEnvironment(a.id, m.environment, m.dataset);
+        a.trainingStartedAt = Date.now();
+        a.batchesPerEpoch = m.batchesPerEpoch;
+        this.emitRun(a.id);
+        break;
+      case 'batch': {
+        store.addBatchLoss(a.id, { epoch: m.epoch, batch: m.batch, loss: m.loss });
+        const elapsed = a.trainingStartedAt ? (Date.now() - a.trainingStartedAt) / 1000 : 0;
+        const doneBatches = (m.epoch - 1) * m.batches + m.batch;
+        const totalBatches = a.epochs * m.batches;
+        const eta = doneBatches > 0 && elapsed > 0 ? (elapsed / doneBatches) * (totalBatches - doneBatches) : null;
+        this.o.events.emit({
+          type: 'run-progress',
+          progress: {
+            runId: a.id,
+            epoch: m.epoch,
+            epochs: a.epochs,
+            batch: m.batch,
+            batches: m.batches,
+            loss: m.loss,
+            elapsedSeconds: elapsed,
+            etaSeconds: eta,
+          },
+        });
+        break;
+      }
+      case 'epoch':
+        store.addEpoch(a.id, m.metrics);
+        this.o.events.emit({ type: 'run-epoch', runId: a.id, epoch: m.metrics });
+        this.emitRun(a.id);
+        break;
+      case 'test':
+        store.recordTest(a.id, m.loss, m.accuracy);
+        break;
+      case 'finished':
+        a.ended = true;
+        this.end(a.id, m.status, null);
+        break;
+      case 'failed':
+        a.ended = true;
+        this.end(a.id, 'failed', m.message);
+        break;
+    }
+  }
+
+  private onTrainerExit(a: ActiveRun, code: number | null, signal: string | null): void {
+    clearTimeout(a.killTimer);
+    if (!a.ended) {
+      if (a.cancelRequested) {
+        this.end(a.id, 'cancelled', null);
+      } else {
+        const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+        this.end(a.id, 'crashed', `The trainer process ${how} during training; the finished epochs are kept.`);
+      }
+    }
+    if (this.active === a) this.active = null;
+    a.resolveDone();
+    this.pump();
+  }
+
+  private end(id: number, status: 'completed' | 'failed' | 'cancelled' | 'crashed', error: string | null): void {
+    this.o.store.finish(id, status, error);
+    this.emitRun(id);
+    if (!this.active || this.active.id !== id) {
+      // Queued runs never had a trainer; their waiters resolve now.
+      this.resolvers.get(id)?.();
+    }
+  }
+
+  private emitRun(id: number): void {
+    this.o.events.emit({ type: 'run-updated', run: this.o.store.getSummary(id) });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,12 @@
+import type { Database } from 'better-sqlite3';
+import * as m001 from './001-initial';
+
+export interface Migration {
+  version: number;
+  up(db: Database): void;
+}
+
+/** In order; each one's version is one more than the previous. */
+export const MIGRATIONS: readonly Migration[] = [m001];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,0 +1,235 @@
+import type { Db } from './database';
+import type { ModelSpec } from '../../shared/model-spec';
+import type { TrainingConfig } from '../../shared/training-config';
+import {
+  TERMINAL_STATUSES,
+  type BatchLoss,
+  type DatasetInfo,
+  type Environment,
+  type EpochMetrics,
+  type RunDetail,
+  type RunStatus,
+  type RunSummary,
+} from '../../shared/runs';
+
+export interface NewRun {
+  name: string;
+  presetId: string | null;
+  datasetId: string;
+  model: ModelSpec;
+  config: TrainingConfig;
+  host: string;
+  ownerPid: number;
+}
+
+const TERMINAL_SQL = TERMINAL_STATUSES.map((s) => `'${s}'`).join(',');
+
+interface RunRow {
+  id: number;
+  name: string;
+  status: RunStatus;
+  preset_id: string | null;
+  optimizer: string;
+  learning_rate: number;
+  epochs_planned: number;
+  backend: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  test_loss: number | null;
+  test_accuracy: number | null;
+  error: string | null;
+  epochs_done: number;
+  best_val_accuracy: number | null;
+  best_epoch: number | null;
+  host: string;
+  owner_pid: number;
+  trainer_pid: number | null;
+  model_json: string;
+  config_json: string;
+  dataset_json: string | null;
+  environment_json: string | null;
+}
+
+// Best epoch = the earliest epoch reaching the highest validation accuracy.
+const SUMMARY_SELECT = `
+  SELECT r.*,
+    (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS epochs_done,
+    (SELECT MAX(val_accuracy) FROM epochs e WHERE e.run_id = r.id) AS best_val_accuracy,
+    (SELECT epoch FROM epochs e WHERE e.run_id = r.id AND e.val_accuracy IS NOT NULL
+       ORDER BY e.val_accuracy DESC, e.epoch ASC LIMIT 1) AS best_epoch
+  FROM runs r`;
+
+const now = () => new Date().toISOString();
+
+/** Everything the app records about runs. Single writer: the process that owns the runs. */
+export class RunStore {
+  constructor(private readonly db: Db) {}
+
+  createRun(run: NewRun): RunSummary {
+    const c = run.config;
+    const info = this.db
+      .prepare(
+        `INSERT INTO runs (name, status, preset_id, dataset_id, model_json, config_json, optimizer, learning_rate,
+           batch_size, epochs_planned, seed, host, owner_pid, created_at)
+         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        run.name,
+        run.presetId,
+        run.datasetId,
+        JSON.stringify(run.model),
+        JSON.stringify(c),
+        c.optimizer,
+        c.learningRate,
+        c.batchSize,
+        c.epochs,
+        c.seed,
+        run.host,
+        run.ownerPid,
+        now(),
+      );
+    return this.getSummary(Number(info.lastInsertRowid));
+  }
+
+  /** The trainer process was launched for this run. */
+  markRunning(id: number, trainerPid: number | null): void {
+    this.db
+      .prepare(`UPDATE runs SET status = 'running', trainer_pid = ?, started_at = ? WHERE id = ? AND status = 'queued'`)
+      .run(trainerPid, now(), id);
+  }
+
+  /** The trainer loaded its data and picked its backend. */
+  recordEnvironment(id: number, environment: Environment, dataset: DatasetInfo): void {
+    this.db
+      .prepare(`UPDATE runs SET environment_json = ?, backend = ?, dataset_json = ? WHERE id = ?`)
+      .run(JSON.stringify(environment), environment.backend, JSON.stringify(dataset), id);
+  }
+
+  /** Commit one finished epoch (its own transaction, so a crash after it keeps it). */
+  addEpoch(id: number, m: EpochMetrics): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.seconds, now());
+  }
+
+  addBatchLoss(id: number, b: BatchLoss): void {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO batch_losses (run_id, epoch, batch, loss) VALUES (?, ?, ?, ?)`)
+      .run(id, b.epoch, b.batch, b.loss);
+  }
+
+  recordTest(id: number, loss: number, accuracy: number): void {
+    this.db.prepare(`UPDATE runs SET test_loss = ?, test_accuracy = ? WHERE id = ?`).run(loss, accuracy, id);
+  }
+
+  /**
+   * End a run. A terminal status is never overwritten: returns false (and changes
+   * nothing) when the run had already ended.
+   */
+  finish(id: number, status: RunStatus, error: string | null = null): boolean {
+    const info = this.db
+      .prepare(`UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status NOT IN (${TERMINAL_SQL})`)
+      .run(status, error, now(), id);
+    return info.changes === 1;
+  }
+
+  /**
+   * Runs left unfinished by a process that is gone: a running run becomes `crashed`
+   * (its epochs stay), a queued one `cancelled`. Only runs of this host are judged.
+   */
+  recoverOrphans(host: string, isAlive: (pid: number) => boolean): number[] {
+    const rows = this.db
+      .prepare(`SELECT id, status, owner_pid, trainer_pid FROM runs WHERE status IN ('queued','running') AND host = ?`)
+      .all(host) as Pick<RunRow, 'id' | 'status' | 'owner_pid' | 'trainer_pid'>[];
+    const recovered: number[] = [];
+    for (const r of rows) {
+      const ownerGone = !isAlive(r.owner_pid);
+      const trainerGone = r.trainer_pid == null || !isAlive(r.trainer_pid);
+      if (r.status === 'running' && ownerGone && trainerGone) {
+        this.finish(r.id, 'crashed', 'The app or its trainer stopped while this run was training; the finished epochs are kept.');
+        recovered.push(r.id);
+      } else if (r.status === 'queued' && ownerGone) {
+        this.finish(r.id, 'cancelled', 'The app closed before this run started.');
+        recovered.push(r.id);
+      }
+    }
+    return recovered;
+  }
+
+  listRuns(): RunSummary[] {
+    const rows = this.db.prepare(`${SUMMARY_SELECT} ORDER BY r.created_at DESC, r.id DESC`).all() as RunRow[];
+    return rows.map(toSummary);
+  }
+
+  getSummary(id: number): RunSummary {
+    return toSummary(this.row(id));
+  }
+
+  /** null when no run has this id. */
+  findRun(id: number): RunDetail | null {
+    const row = this.db.prepare(`${SUMMARY_SELECT} WHERE r.id = ?`).get(id) as RunRow | undefined;
+    if (!row) return null;
+    const epochs = this.db
+      .prepare(
+        `SELECT epoch, loss, accuracy, val_loss AS valLoss, val_accuracy AS valAccuracy, seconds
+         FROM epochs WHERE run_id = ? ORDER BY epoch`,
+      )
+      .all(id) as EpochMetrics[];
+    const batchLosses = this.db
+      .prepare(`SELECT epoch, batch, loss FROM batch_losses WHERE run_id = ? ORDER BY epoch, batch`)
+      .all(id) as BatchLoss[];
+    return {
+      ...toSummary(row),
+      model: JSON.parse(row.model_json),
+      config: JSON.parse(row.config_json),
+      dataset: row.dataset_json ? JSON.parse(row.dataset_json) : null,
+      environment: row.environment_json ? JSON.parse(row.environment_json) : null,
+      epochs,
+      batchLosses,
+    };
+  }
+
+  getSetting(key: string): string | null {
+    const row = this.db.prepare(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setSetting(key: string, value: string | null): void {
+    if (value === null) this.db.prepare(`DELETE FROM settings WHERE key = ?`).run(key);
+    else this.db.prepare(`INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)`).run(key, value);
+  }
+
+  private row(id: number): RunRow {
+    const row = this.db.prepare(`${SUMMARY_SELECT} WHERE r.id = ?`).get(id) as RunRow | undefined;
+    if (!row) throw new Error(`no run ${id}`);
+    return row;
+  }
+}
+
+function toSummary(r: RunRow): RunSummary {
+  const end = r.finished_at ? Date.parse(r.finished_at) : r.status === 'running' ? Date.now() : null;
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    presetId: r.preset_id,
+    optimizer: r.optimizer,
+    learningRate: r.learning_rate,
+    epochsDone: r.epochs_done,
+    epochsPlanned: r.epochs_planned,
+    bestValAccuracy: r.best_val_accuracy,
+    bestEpoch: r.best_epoch,
+    testAccuracy: r.test_accuracy,
+    testLoss: r.test_loss,
+    backend: r.backend,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationSeconds: r.started_at && end !== null ? Math.max(0, (end - Date.parse(r.started_at)) / 1000) : null,
+    error: r.error,
+  };
+}

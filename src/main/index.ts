@@ -1,0 +1,96 @@
+/**
+ * The desktop shell: one window, a menu, the contract registered on ipcMain.
+ * Everything else lives in src/core and is shared with the CLI and browser mode.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu } from 'electron';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { API_METHODS } from '../shared/api';
+import { IPC_EVENT_CHANNEL, ipcChannel } from '../shared/wire';
+import { openLayerlab, type Layerlab } from '../core/app';
+import { dispatch } from '../core/dispatch';
+import { isTrustedSender, lockDown } from './security';
+import { buildMenu } from './menu';
+import { utilityTrainer } from './utility-trainer';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+let win: BrowserWindow | null = null;
+let layerlab: Layerlab | null = null;
+
+/** better-sqlite3 built for Electron's ABI by `npm run native:electron`, beside the Node build the tests use. */
+function electronNativeBinding(): string | undefined {
+  const file = join(app.getAppPath(), '.native', `electron-${process.versions.electron}`, 'better_sqlite3.node');
+  return existsSync(file) ? file : undefined;
+}
+
+function appUrl(): string {
+  return process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(here, '../renderer/index.html')).href;
+}
+
+function createWindow(): void {
+  win = new BrowserWindow({
+    width: 1280,
+    height: 860,
+    minWidth: 1024,
+    minHeight: 700,
+    title: 'Layerlab',
+    show: false,
+    webPreferences: {
+      preload: join(here, '../preload/index.cjs'),
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  lockDown(win, appUrl());
+  win.once('ready-to-show', () => win?.show());
+  win.on('closed', () => (win = null));
+  void win.loadURL(appUrl());
+}
+
+function registerContract(l: Layerlab): void {
+  for (const method of API_METHODS) {
+    ipcMain.handle(ipcChannel(method), (event, ...args) => {
+      if (!isTrustedSender(event, win, appUrl())) return { ok: false, error: 'Refused: the call did not come from the Layerlab window' };
+      return dispatch(l.service, method, args);
+    });
+  }
+  l.events.subscribe((event) => win?.webContents.send(IPC_EVENT_CHANNEL, event));
+}
+
+app.whenReady().then(() => {
+  try {
+    layerlab = openLayerlab({
+      shell: 'electron',
+      dataDir: app.getPath('userData'),
+      launchTrainer: utilityTrainer(join(here, 'trainer.js')),
+      nativeBinding: electronNativeBinding(),
+    });
+  } catch (e) {
+    dialog.showErrorBox('Layerlab cannot open its database', (e as Error).message);
+    app.exit(1);
+    return;
+  }
+  registerContract(layerlab);
+  Menu.setApplicationMenu(buildMenu());
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+let closing = false;
+app.on('before-quit', (event) => {
+  if (closing || !layerlab) return;
+  // Let a training run record itself as cancelled before the database closes.
+  event.preventDefault();
+  closing = true;
+  void layerlab.close().finally(() => app.quit());
+});

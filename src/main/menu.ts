@@ -1,0 +1,29 @@
+import { app, dialog, Menu, type MenuItemConstructorOptions } from 'electron';
+
+export function buildMenu(): Menu {
+  const template: MenuItemConstructorOptions[] = [
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    { label: 'File', submenu: [{ role: process.platform === 'darwin' ? 'close' : 'quit' }] },
+    { role: 'editMenu' },
+    {
+      label: 'View',
+      submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
+    },
+    {
+      label: 'Help',
+      submenu: [
+        {
+          label: 'About Layerlab',
+          click: () =>
+            void dialog.showMessageBox({
+              type: 'info',
+              title: 'About Layerlab',
+              message: `Layerlab ${app.getVersion()}`,
+              detail: `Electron ${process.versions.electron} · Node ${process.versions.node}\nData: ${app.getPath('userData')}`,
+            }),
+        },
+      ],
+    },
+  ];
+  return Menu.buildFromTemplate(template);
+}

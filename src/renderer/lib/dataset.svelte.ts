@@ -1,0 +1,57 @@
+/** Whether Fashion-MNIST is available, and the download or folder choice that makes it so. */
+import type { LayerlabEvent } from '../../shared/api';
+import type { DatasetStatus, DownloadProgress } from '../../shared/dataset';
+import { api } from './api';
+import { problems } from './errors.svelte';
+
+class Dataset {
+  /** Null until the first answer arrives. */
+  status = $state<DatasetStatus | null>(null);
+  progress = $state<DownloadProgress | null>(null);
+  downloading = $state(false);
+  choosingFolder = $state(false);
+
+  available = $derived(this.status?.available === true);
+
+  async load() {
+    try {
+      this.status = await api.datasetStatus();
+    } catch (err) {
+      problems.report('Checking for Fashion-MNIST', err);
+    }
+  }
+
+  async download() {
+    if (this.downloading) return;
+    this.downloading = true;
+    this.progress = null;
+    try {
+      this.status = await api.downloadDataset();
+    } catch (err) {
+      problems.report('Downloading Fashion-MNIST', err);
+    } finally {
+      this.downloading = false;
+    }
+  }
+
+  /** Returns whether the folder held the dataset. */
+  async useFolder(folder: string): Promise<boolean> {
+    this.choosingFolder = true;
+    try {
+      this.status = await api.useDatasetFolder(folder);
+      return this.status.available;
+    } catch (err) {
+      problems.report('Using the dataset folder', err);
+      return false;
+    } finally {
+      this.choosingFolder = false;
+    }
+  }
+
+  handle(event: LayerlabEvent) {
+    if (event.type === 'dataset-progress') this.progress = event.progress;
+    else if (event.type === 'dataset-status') this.status = event.status;
+  }
+}
+
+export const dataset = new Dataset();

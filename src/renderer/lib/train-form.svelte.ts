@@ -1,0 +1,195 @@
+/**
+ * The Train view's state: the chosen preset, its model, the training settings as
+ * typed (checked field by field with the shared schemas) and the run it started.
+ * Lives outside the components so switching views keeps what the user typed.
+ */
+import type { ModelSpec } from '../../shared/model-spec';
+import { summarizeModel } from '../../shared/model-math';
+import type { Preset } from '../../shared/presets';
+import { checkField, startRunSchema, type StartRunRequest } from '../../shared/schemas';
+import type { OptimizerName, TrainingConfig } from '../../shared/training-config';
+import { isTerminal } from '../../shared/runs';
+import { api } from './api';
+import { dataset } from './dataset.svelte';
+import { problems } from './errors.svelte';
+import { runs } from './runs.svelte';
+import { sentence } from './format';
+
+/** Fashion-MNIST's training images; "all" means this many. */
+export const TRAINING_IMAGES = 60_000;
+
+/** The form as typed: numbers stay text so half-typed values ("0.") survive. */
+export interface FormValues {
+  optimizer: OptimizerName;
+  learningRate: string;
+  momentum: string;
+  epochs: string;
+  batchSize: string;
+  validationSplit: string;
+  /** Empty (or "all") = all training images. */
+  limit: string;
+  seed: string;
+  name: string;
+}
+
+export type FieldName = keyof FormValues;
+
+export const FIELD_LABELS: Record<FieldName, string> = {
+  optimizer: 'Optimizer',
+  learningRate: 'Learning rate',
+  momentum: 'Momentum',
+  epochs: 'Epochs',
+  batchSize: 'Batch size',
+  validationSplit: 'Validation split',
+  limit: 'Training images',
+  seed: 'Seed',
+  name: 'Run name',
+};
+
+/** "" is not 0: an empty field is "not a number", as the schemas say. */
+export function parseNumber(text: string): number {
+  const t = text.trim();
+  return t === '' ? Number.NaN : Number(t);
+}
+
+export const meansAll = (limitText: string) => ['', 'all'].includes(limitText.trim().toLowerCase());
+
+function valuesOf(config: TrainingConfig): FormValues {
+  return {
+    optimizer: config.optimizer,
+    learningRate: String(config.learningRate),
+    momentum: String(config.momentum),
+    epochs: String(config.epochs),
+    batchSize: String(config.batchSize),
+    validationSplit: String(config.validationSplit),
+    limit: config.limit === null ? '' : String(config.limit),
+    seed: String(config.seed),
+    name: '',
+  };
+}
+
+function validate(v: FormValues): Record<FieldName, string | null> {
+  const check = (message: string | null) => (message ? sentence(message) : null);
+  const name = startRunSchema.shape.name.safeParse(v.name);
+  return {
+    optimizer: check(checkField('optimizer', v.optimizer)),
+    learningRate: check(checkField('learningRate', parseNumber(v.learningRate))),
+    momentum: v.optimizer === 'sgd' ? check(checkField('momentum', parseNumber(v.momentum))) : null,
+    epochs: check(checkField('epochs', parseNumber(v.epochs))),
+    batchSize: check(checkField('batchSize', parseNumber(v.batchSize))),
+    validationSplit: check(checkField('validationSplit', parseNumber(v.validationSplit))),
+    limit: check(checkField('limit', meansAll(v.limit) ? null : parseNumber(v.limit))),
+    seed: check(checkField('seed', parseNumber(v.seed))),
+    name: name.success ? null : sentence(name.error.issues[0].message),
+  };
+}
+
+function configOf(v: FormValues, errors: Record<FieldName, string | null>): TrainingConfig | null {
+  if (Object.values(errors).some((e) => e !== null)) return null;
+  const momentum = parseNumber(v.momentum);
+  return {
+    optimizer: v.optimizer,
+    learningRate: parseNumber(v.learningRate),
+    // Only SGD uses momentum; other optimizers record 0 so a run never stores a value that did nothing.
+    momentum: v.optimizer === 'sgd' && Number.isFinite(momentum) ? momentum : 0,
+    epochs: parseNumber(v.epochs),
+    batchSize: parseNumber(v.batchSize),
+    validationSplit: parseNumber(v.validationSplit),
+    limit: meansAll(v.limit) ? null : parseNumber(v.limit),
+    seed: parseNumber(v.seed),
+  };
+}
+
+class TrainForm {
+  presets = $state<Preset[]>([]);
+  presetsLoaded = $state(false);
+  presetId = $state<string | null>(null);
+  model = $state<ModelSpec | null>(null);
+  values = $state<FormValues>(valuesOf({ optimizer: 'adam', learningRate: 0.001, momentum: 0, epochs: 20, batchSize: 64, validationSplit: 0.2, limit: null, seed: 42 }));
+  /** The run this view started last (or the one training when the app opened). */
+  currentRunId = $state<number | null>(null);
+  starting = $state(false);
+  /** The last "first N" count, restored when "all" is unticked. */
+  lastLimit = '10000';
+
+  preset = $derived(this.presets.find((p) => p.id === this.presetId) ?? null);
+  errors = $derived(validate(this.values));
+  config = $derived(configOf(this.values, this.errors));
+  summary = $derived(this.model ? summarizeModel(this.model) : null);
+
+  /** Why Train is disabled, in order of what to fix first; empty when it is enabled. */
+  blockers = $derived.by(() => {
+    const reasons: string[] = [];
+    if (!this.model) reasons.push('Loading the presets…');
+    if (dataset.status === null) reasons.push('Checking for Fashion-MNIST…');
+    else if (!dataset.status.available) reasons.push('Fashion-MNIST is not available yet: download it or choose its folder above.');
+    const invalid = (Object.keys(this.errors) as FieldName[]).filter((f) => this.errors[f] !== null);
+    if (invalid.length) reasons.push(`Fix ${invalid.map((f) => FIELD_LABELS[f]).join(', ')}.`);
+    for (const p of this.summary?.problems ?? []) reasons.push(p.layer >= 0 ? `Layer ${p.layer + 1}: ${p.message}.` : `${p.message}.`);
+    if (this.starting) reasons.push('Starting the run…');
+    return reasons;
+  });
+
+  canTrain = $derived(this.blockers.length === 0);
+
+  async loadPresets() {
+    try {
+      this.presets = await api.listPresets();
+      this.presetsLoaded = true;
+      if (!this.preset && this.presets.length) this.selectPreset(this.presets[0].id);
+    } catch (err) {
+      problems.report('Loading the presets', err);
+    }
+  }
+
+  /** Choosing a preset puts its model and its training settings in place. */
+  selectPreset(id: string) {
+    const preset = this.presets.find((p) => p.id === id);
+    if (!preset) return;
+    this.presetId = id;
+    this.model = structuredClone($state.snapshot(preset.model));
+    const name = this.values.name;
+    this.values = { ...valuesOf(preset.config), name };
+  }
+
+  setUseAllImages(all: boolean) {
+    if (all) {
+      if (!meansAll(this.values.limit)) this.lastLimit = this.values.limit;
+      this.values.limit = '';
+    } else if (meansAll(this.values.limit)) {
+      this.values.limit = this.lastLimit || '10000';
+    }
+  }
+
+  /** After loading the runs: show the run that is training (or waiting) if this view has none yet. */
+  adoptActiveRun() {
+    if (this.currentRunId !== null) return;
+    const active = runs.list.find((r) => r.status === 'running') ?? runs.list.find((r) => !isTerminal(r.status));
+    if (active) this.currentRunId = active.id;
+  }
+
+  async train() {
+    const config = this.config;
+    if (!this.canTrain || !config || !this.model) return;
+    const name = this.values.name.trim();
+    const request: StartRunRequest = {
+      presetId: this.presetId,
+      datasetId: 'fashion-mnist',
+      model: $state.snapshot(this.model),
+      config,
+      ...(name ? { name } : {}),
+    };
+    this.starting = true;
+    try {
+      const run = await api.startRun(request);
+      runs.upsert(run);
+      this.currentRunId = run.id;
+    } catch (err) {
+      problems.report('Starting the run', err);
+    } finally {
+      this.starting = false;
+    }
+  }
+}
+
+export const trainForm = new TrainForm();
