@@ -16,9 +16,10 @@ export async function dispatch(service: LayerlabService, method: unknown, args: 
     return { ok: false, error: `Unknown operation ${JSON.stringify(method)}` };
   }
   const name = method as ApiMethod;
+  // The path's first part is the argument's position; the user knows the argument by its fields.
   const parsed = apiArgs[name].safeParse(Array.isArray(args) ? args : [args]);
   if (!parsed.success) {
-    return { ok: false, error: `Invalid arguments for ${name}: ${describeIssues(parsed.error)}` };
+    return { ok: false, error: `Invalid arguments for ${name}: ${describeIssues(parsed.error, 1)}` };
   }
   try {
     const fn = service[name] as (...a: unknown[]) => unknown;

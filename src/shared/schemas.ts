@@ -86,10 +86,11 @@ export const runIdSchema = z
   .refine((n) => Number.isInteger(n) && n > 0, { error: 'run id must be a positive whole number' });
 
 /** One readable line from a failed parse: "epochs: must be at least 1; learning rate ...". */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.ZodError, skipPathParts = 0): string {
   return error.issues
     .map((i) => {
-      const where = i.path.length ? `${i.path.join('.')}: ` : '';
+      const path = i.path.slice(skipPathParts);
+      const where = path.length ? `${path.join('.')}: ` : '';
       return `${where}${i.message}`;
     })
     .join('; ');

@@ -4,7 +4,7 @@
  * or wrong download.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { DownloadProgress } from '../../shared/dataset';
@@ -67,8 +67,7 @@ export async function idxContentSha256(path: string): Promise<string | null> {
   return hash.digest('hex');
 }
 
-async function isVerified(path: string | null, key: FashionMnistFile): Promise<boolean> {
-  if (path === null) return false;
+async function isVerified(path: string, key: FashionMnistFile): Promise<boolean> {
   try {
     return (await idxContentSha256(path)) === FASHION_MNIST_SHA256[key];
   } catch {
@@ -231,8 +230,9 @@ export async function downloadFashionMnist(opts: {
   for (const key of FILE_KEYS) {
     const name = FASHION_MNIST_FILES[key];
     if (opts.signal?.aborted) throw new DownloadError(`Downloading ${name} was cancelled`, 'cancelled');
-    if (await isVerified(present[key], key)) {
-      progress.fileDone(key, OFFICIAL_SIZES[key]);
+    const existing = present[key];
+    if (existing !== null && (await isVerified(existing, key))) {
+      progress.fileDone(key, (await stat(existing)).size);
       continue;
     }
     await downloadFile({

@@ -4,7 +4,8 @@
  * which is all Fashion-MNIST uses.
  */
 import { readFile } from 'node:fs/promises';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import type { TransformOptions } from 'node:stream';
+import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 
 /** A problem with an IDX file, worded for the user: which file and what is wrong. */
 export class IdxError extends Error {
@@ -193,7 +194,8 @@ export async function streamIdxFile(path: string, reader: IdxReader): Promise<nu
   const stream = new IdxStream(path, reader, bytes.length * MAX_DEFLATE_RATIO);
   // A high water mark above the piece size lets zlib start inflating the next
   // piece while this thread handles the current one.
-  const gunzip = createGunzip({ chunkSize: PIECE_BYTES, highWaterMark: 16 * PIECE_BYTES });
+  const options: ZlibOptions & TransformOptions = { chunkSize: PIECE_BYTES, highWaterMark: 16 * PIECE_BYTES };
+  const gunzip = createGunzip(options);
   gunzip.end(bytes);
   try {
     for await (const piece of gunzip as AsyncIterable<Buffer>) stream.push(piece);

@@ -38,10 +38,10 @@ function withExplicitTransposes(original: tf.KernelConfig): tf.KernelFunc {
       return t;
     };
     try {
-      const a = transposeA ? flip(inputs.a) : inputs.a;
-      const b = transposeB ? flip(inputs.b) : inputs.b;
+      const a = inputs.a as tf.TensorInfo;
+      const b = inputs.b as tf.TensorInfo;
       return original.kernelFunc({
-        inputs: { ...inputs, a, b },
+        inputs: { ...inputs, a: transposeA ? flip(a) : a, b: transposeB ? flip(b) : b },
         backend,
         attrs: { ...attrs, transposeA: false, transposeB: false },
       });

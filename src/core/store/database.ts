@@ -27,10 +27,13 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     throw new UserError(`Cannot open the database at ${path}: ${reason(e)}`);
   }
   try {
+    db.pragma('busy_timeout = 5000');
+    // Judge the schema before changing anything: a newer or foreign file stays byte for byte as it was.
+    const current = db.pragma('user_version', { simple: true }) as number;
+    refuseNewer(current, path, migrations);
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    migrate(db, path, migrations);
+    migrate(db, current, migrations);
   } catch (e) {
     db.close();
     if (e instanceof UserError) throw e;
@@ -43,14 +46,16 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   return db;
 }
 
-function migrate(db: Db, path: string, migrations: readonly Migration[]): void {
+function refuseNewer(current: number, path: string, migrations: readonly Migration[]): void {
   const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
-  const current = db.pragma('user_version', { simple: true }) as number;
   if (current > latest) {
     throw new UserError(
       `The database at ${path} was written by a newer version of Layerlab (schema ${current}; this version knows up to ${latest}). Update Layerlab, or choose another database with --db or LAYERLAB_DB. Nothing was changed.`,
     );
   }
+}
+
+function migrate(db: Db, current: number, migrations: readonly Migration[]): void {
   for (const m of migrations) {
     if (m.version <= current) continue;
     // One transaction per migration: a failure leaves the previous version intact.

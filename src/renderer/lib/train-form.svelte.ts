@@ -7,7 +7,7 @@ import type { ModelSpec } from '../../shared/model-spec';
 import { summarizeModel } from '../../shared/model-math';
 import type { Preset } from '../../shared/presets';
 import { checkField, startRunSchema, type StartRunRequest } from '../../shared/schemas';
-import type { OptimizerName, TrainingConfig } from '../../shared/training-config';
+import { DEFAULT_CONFIG, type OptimizerName, type TrainingConfig } from '../../shared/training-config';
 import { isTerminal } from '../../shared/runs';
 import { api } from './api';
 import { dataset } from './dataset.svelte';
@@ -105,7 +105,7 @@ class TrainForm {
   presetsLoaded = $state(false);
   presetId = $state<string | null>(null);
   model = $state<ModelSpec | null>(null);
-  values = $state<FormValues>(valuesOf({ optimizer: 'adam', learningRate: 0.001, momentum: 0, epochs: 20, batchSize: 64, validationSplit: 0.2, limit: null, seed: 42 }));
+  values = $state<FormValues>(valuesOf(DEFAULT_CONFIG));
   /** The run this view started last (or the one training when the app opened). */
   currentRunId = $state<number | null>(null);
   starting = $state(false);

@@ -1,0 +1,2 @@
+/** The app's main views, switched from the top bar or with Ctrl+1 / Ctrl+2. */
+export type View = 'train' | 'runs';

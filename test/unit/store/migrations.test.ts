@@ -1,0 +1,95 @@
+import Database from 'better-sqlite3';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../src/core/store/database';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src/core/store/migrations';
+import * as m001 from '../../../src/core/store/migrations/001-initial';
+import { tempDir } from '../../helpers';
+
+let t: ReturnType<typeof tempDir>;
+beforeEach(() => (t = tempDir()));
+afterEach(() => t.cleanup());
+
+const tables = (db: Database.Database) =>
+  (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+
+describe('migrations', () => {
+  it('are numbered 1, 2, 3… in order', () => {
+    MIGRATIONS.forEach((m, i) => expect(m.version).toBe(i + 1));
+  });
+
+  it('001 creates runs, epochs, batch losses and settings, and sets user_version 1', () => {
+    const db = openDatabase(join(t.dir, 'a.db'), { migrations: [m001] });
+    expect(tables(db)).toEqual(['batch_losses', 'epochs', 'runs', 'settings', 'sqlite_sequence']);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('001 refuses an unknown run status and deletes a run’s epochs with it', () => {
+    const db = openDatabase(join(t.dir, 'a.db'), { migrations: [m001] });
+    const insert = (status: string) =>
+      db
+        .prepare(
+          `INSERT INTO runs (name, status, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size,
+             epochs_planned, seed, host, owner_pid, created_at) VALUES ('r', ?, 'fashion-mnist', '{}', '{}', 'adam', 0.001, 64, 1, 1, 'h', 1, 'now')`,
+        )
+        .run(status);
+    expect(() => insert('exploded')).toThrow(/CHECK/);
+    const id = insert('completed').lastInsertRowid;
+    db.prepare(`INSERT INTO epochs VALUES (?, 1, 0.5, 0.8, 0.6, 0.7, 1.0, 'now')`).run(id);
+    db.prepare(`DELETE FROM runs WHERE id = ?`).run(id);
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM epochs`).get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('a failing migration leaves the database at its previous version', () => {
+    const path = join(t.dir, 'a.db');
+    openDatabase(path, { migrations: [m001] }).close();
+    const broken = { version: 2, up: (db: Database.Database) => db.exec('CREATE TABLE extra (x); SELECT * FROM no_such_table') };
+    expect(() => openDatabase(path, { migrations: [m001, broken] })).toThrow(/no_such_table/);
+    const db = new Database(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(tables(db)).not.toContain('extra');
+    db.close();
+  });
+
+  it('reopening an up-to-date database keeps its data', () => {
+    const path = join(t.dir, 'a.db');
+    const db = openDatabase(path);
+    db.prepare(`INSERT INTO settings VALUES ('k', 'v')`).run();
+    db.close();
+    const again = openDatabase(path);
+    expect(again.prepare(`SELECT value FROM settings WHERE key = 'k'`).get()).toEqual({ value: 'v' });
+    expect(again.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+    again.close();
+  });
+});
+
+describe('opening a database that is not ours to use', () => {
+  it('refuses a database from a newer Layerlab and leaves it untouched', () => {
+    const path = join(t.dir, 'newer.db');
+    const db = new Database(path);
+    db.exec('CREATE TABLE future (x)');
+    db.pragma('user_version = 99');
+    db.close();
+    const before = readFileSync(path);
+    expect(() => openDatabase(path)).toThrow(/newer version of Layerlab \(schema 99; this version knows up to 1\)/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('refuses a file that is not a database, naming it, and leaves it untouched', () => {
+    const path = join(t.dir, 'notes.db');
+    const junk = Buffer.from('these are my notes, not a database '.repeat(200));
+    writeFileSync(path, junk);
+    expect(() => openDatabase(path)).toThrow(new RegExp(`${path.replace(/[.]/g, '\\.')} is not a Layerlab database`));
+    expect(readFileSync(path).equals(junk)).toBe(true);
+  });
+
+  it('explains an unwritable path', () => {
+    const file = join(t.dir, 'plain-file');
+    writeFileSync(file, 'x');
+    expect(() => openDatabase(join(file, 'layerlab.db'))).toThrow(/Cannot open the database at .*plain-file\/layerlab\.db/);
+  });
+});
