@@ -1,0 +1,186 @@
+/**
+ * The run lifecycle against real parts: a real SQLite file, the real trainer
+ * process, real Fashion-MNIST. These are the lessons and promises a user sees.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LayerlabEvent } from '../../src/shared/api';
+import { findPreset } from '../../src/shared/presets';
+import type { TrainingConfig } from '../../src/shared/training-config';
+import { openLayerlab, type Layerlab } from '../../src/core/app';
+import { forkTrainer } from '../../src/core/runs/node-trainer';
+import type { LaunchTrainer, TrainerHandle } from '../../src/core/runs/trainer-launcher';
+import { tempDir } from '../helpers';
+
+let t: ReturnType<typeof tempDir>;
+let app: Layerlab;
+let events: LayerlabEvent[];
+let trainers: TrainerHandle[];
+
+// The real launcher, remembering each trainer so a test can kill one.
+const launch: LaunchTrainer = () => {
+  const handle = forkTrainer();
+  trainers.push(handle);
+  return handle;
+};
+
+beforeEach(() => {
+  t = tempDir();
+  trainers = [];
+  events = [];
+  app = openLayerlab({ shell: 'browser', launchTrainer: launch, dataDir: t.dir, databasePath: join(t.dir, 'runs.db') });
+  app.events.subscribe((e) => events.push(e));
+});
+afterEach(async () => {
+  await app.close();
+  t.cleanup();
+});
+
+function startPreset(id: string, config: Partial<TrainingConfig>, name?: string) {
+  const preset = findPreset(id)!;
+  return app.runs.start({ name, presetId: id, model: preset.model, config: { ...preset.config, ...config } });
+}
+
+const until = async (check: () => boolean, what: string, ms = 60_000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('the seed lessons, on the full training set (fixed seed)', () => {
+  it('seed-model-3 (relu, adam) reaches ≥ 0.85 validation and ≥ 0.84 test accuracy in 3 epochs; every setting reads back exactly', async () => {
+    const config = { epochs: 3, seed: 1234 };
+    const run = startPreset('seed-model-3', config, 'adam baseline');
+    await app.runs.whenDone(run.id);
+    const detail = app.runs.get(run.id);
+    expect(detail.status, detail.error ?? '').toBe('completed');
+    expect(detail.epochs).toHaveLength(3);
+    expect(detail.epochs.at(-1)!.valAccuracy).toBeGreaterThanOrEqual(0.85);
+    expect(detail.testAccuracy).toBeGreaterThanOrEqual(0.84);
+    expect(detail.dataset).toMatchObject({ id: 'fashion-mnist', trainCount: 48_000, validationCount: 12_000, testCount: 10_000 });
+    expect(detail.environment?.backend).toBe(detail.backend);
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(detail.backend);
+    expect(detail.batchLosses.length).toBeGreaterThanOrEqual(3 * 40);
+
+    // Read back from the file by a separate connection, as another process would.
+    const db = new Database(join(t.dir, 'runs.db'), { readonly: true });
+    const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(run.id) as Record<string, unknown>;
+    db.close();
+    expect(JSON.parse(row.config_json as string)).toEqual({ ...findPreset('seed-model-3')!.config, ...config });
+    expect(JSON.parse(row.model_json as string)).toEqual(findPreset('seed-model-3')!.model);
+    expect(row).toMatchObject({ name: 'adam baseline', preset_id: 'seed-model-3', optimizer: 'adam', learning_rate: 0.001, batch_size: 64, epochs_planned: 3, seed: 1234 });
+  });
+
+  it('seed-model-1 (deep sigmoid, sgd 0.01) barely learns: validation accuracy stays below 0.5 after 3 epochs', async () => {
+    const run = startPreset('seed-model-1', { epochs: 3, seed: 1234 });
+    await app.runs.whenDone(run.id);
+    const detail = app.runs.get(run.id);
+    expect(detail.status, detail.error ?? '').toBe('completed');
+    expect(detail.epochs).toHaveLength(3);
+    for (const e of detail.epochs) expect(e.valAccuracy).toBeLessThan(0.5);
+  });
+});
+
+describe('the run lifecycle', () => {
+  it('streams progress and epochs, and commits each epoch as it ends', async () => {
+    const run = startPreset('seed-model-3', { epochs: 2, limit: 3000 });
+    await until(() => events.some((e) => e.type === 'run-epoch'), 'the first epoch');
+    // Committed while the run is still going: another connection sees it.
+    const db = new Database(join(t.dir, 'runs.db'), { readonly: true });
+    const rows = db.prepare('SELECT epoch FROM epochs WHERE run_id = ?').all(run.id);
+    db.close();
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    await app.runs.whenDone(run.id);
+    const progress = events.filter((e) => e.type === 'run-progress');
+    expect(progress.length).toBeGreaterThan(10);
+    const last = progress.at(-1)!;
+    expect(last.type === 'run-progress' && last.progress).toMatchObject({ epoch: 2, epochs: 2 });
+    const statuses = events.filter((e) => e.type === 'run-updated' && e.run.id === run.id).map((e) => e.type === 'run-updated' && e.run.status);
+    expect(statuses[0]).toBe('queued');
+    expect(statuses).toContain('running');
+    expect(statuses.at(-1)).toBe('completed');
+  });
+
+  it('queues a second run until the first ends; cancelling the queued one never trains it', async () => {
+    const first = startPreset('seed-model-3', { epochs: 1, limit: 2000 });
+    const second = startPreset('seed-model-2', { epochs: 1, limit: 2000 });
+    expect(app.runs.get(second.id).status).toBe('queued');
+    app.runs.cancel(second.id);
+    expect(app.runs.get(second.id).status).toBe('cancelled');
+    await app.runs.whenDone(first.id);
+    expect(app.runs.get(first.id).status).toBe('completed');
+    expect(trainers).toHaveLength(1);
+    expect(app.runs.get(second.id).epochs).toHaveLength(0);
+  });
+
+  it('Cancel stops a running run and keeps its finished epochs', async () => {
+    const run = startPreset('seed-model-3', { epochs: 5, limit: 6000 });
+    await until(() => events.some((e) => e.type === 'run-epoch'), 'the first epoch');
+    app.runs.cancel(run.id);
+    await app.runs.whenDone(run.id);
+    const detail = app.runs.get(run.id);
+    expect(detail.status).toBe('cancelled');
+    expect(detail.epochs.length).toBeGreaterThanOrEqual(1);
+    expect(detail.epochs.length).toBeLessThan(5);
+    expect(detail.testAccuracy).toBeNull();
+  });
+
+  it('a loss that becomes NaN ends the run failed with "diverged at epoch k", keeping earlier epochs', async () => {
+    const run = startPreset('seed-model-3', { optimizer: 'sgd', learningRate: 1000, epochs: 3, limit: 2000 });
+    await app.runs.whenDone(run.id);
+    const detail = app.runs.get(run.id);
+    expect(detail.status).toBe('failed');
+    const k = Number(/diverged at epoch (\d+)/.exec(detail.error ?? '')?.[1]);
+    expect(k, detail.error ?? '').toBeGreaterThanOrEqual(1);
+    expect(detail.epochs).toHaveLength(k - 1);
+  });
+
+  it('a trainer killed with SIGKILL leaves the run crashed with its epochs, and the app keeps working', async () => {
+    const run = startPreset('seed-model-3', { epochs: 10, limit: 3000 });
+    await until(() => events.some((e) => e.type === 'run-epoch'), 'the first epoch');
+    process.kill(trainers[0].pid!, 'SIGKILL');
+    await app.runs.whenDone(run.id);
+    const detail = app.runs.get(run.id);
+    expect(detail.status).toBe('crashed');
+    expect(detail.error).toMatch(/killed \(SIGKILL\)/);
+    expect(detail.epochs.length).toBeGreaterThanOrEqual(1);
+
+    const next = startPreset('seed-model-3', { epochs: 1, limit: 1000 });
+    await app.runs.whenDone(next.id);
+    expect(app.runs.get(next.id).status).toBe('completed');
+    expect(app.runs.get(run.id).status).toBe('crashed');
+  });
+
+  it('on start-up, a running run whose trainer is gone becomes crashed, keeping its epochs', async () => {
+    const run = startPreset('seed-model-3', { epochs: 10, limit: 3000 });
+    await until(() => events.some((e) => e.type === 'run-epoch'), 'the first epoch');
+    // Simulate the whole app dying: the owner pid becomes one that does not exist.
+    app.db.prepare('UPDATE runs SET owner_pid = 999999 WHERE id = ?').run(run.id);
+    process.kill(trainers[0].pid!, 'SIGKILL');
+    await until(() => app.store.getSummary(run.id).status !== 'running', 'the crash to be noticed');
+    await app.close();
+    // Re-mark as running, as a dead app would have left it, and reopen.
+    const raw = new Database(join(t.dir, 'runs.db'));
+    raw.prepare(`UPDATE runs SET status = 'running', error = NULL, finished_at = NULL WHERE id = ?`).run(run.id);
+    raw.close();
+    app = openLayerlab({ shell: 'browser', launchTrainer: launch, dataDir: t.dir, databasePath: join(t.dir, 'runs.db') });
+    const after = app.runs.get(run.id);
+    expect(after.status).toBe('crashed');
+    expect(after.epochs.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a network that cannot be trained, recording nothing', () => {
+    const preset = findPreset('seed-model-3')!;
+    const broken = { ...preset.model, layers: preset.model.layers.slice(0, -1) };
+    expect(() => app.runs.start({ model: broken, config: preset.config })).toThrow(/must end in 10 units with softmax/);
+    expect(app.runs.list()).toHaveLength(0);
+  });
+
+  it('refuses an unknown preset', () => {
+    const preset = findPreset('seed-model-3')!;
+    expect(() => app.runs.start({ presetId: 'seed-model-9', model: preset.model, config: preset.config })).toThrow(/Unknown preset "seed-model-9"/);
+  });
+});
