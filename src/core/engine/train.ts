@@ -118,7 +118,7 @@ export async function evaluate(model: tf.LayersModel, set: ImageSet, chunk = EVA
       lossSum -= Math.log(Math.min(Math.max(p[i * width + label], EPSILON), 1 - EPSILON));
       if (argMax(p, i * width, width) === label) correct++;
     }
-    // Evaluation of 10,000 images should not make a cancel wait for all of it.
+    // Keep the process responsive (IPC, a cancel flag) during a long evaluation.
     await new Promise((r) => setImmediate(r));
   }
   return { loss: lossSum / set.count, accuracy: correct / set.count };
