@@ -17,7 +17,10 @@ export const FASHION_MNIST_BASE_URL = 'http://fashion-mnist.s3-website.eu-centra
  * SHA-256 of each file's decompressed IDX content. Hashing the content, not the
  * .gz, accepts recompressed copies such as Debian's (same data, different gzip
  * header). Computed from dataset-fashion-mnist 0.0~git20200523.55506a9-1 with
- * `zcat FILE | sha256sum`.
+ * `zcat FILE | sha256sum`. Those .gz files are the official ones with the gzip
+ * header's file name and time stripped by Debian's build: putting back the name
+ * and the time 2017-08-31 10:50:06/27 UTC reproduces the MD5s in the official
+ * README byte for byte, so this is the official content.
  */
 export const FASHION_MNIST_SHA256: Record<FashionMnistFile, string> = {
   trainImages: 'c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888',

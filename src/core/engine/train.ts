@@ -4,7 +4,7 @@ import type { EpochMetrics } from '../../shared/runs';
 import type { TrainingConfig } from '../../shared/training-config';
 import { makeOptimizer } from './build-model';
 
-/** Keras's backend epsilon: predicted probabilities are clipped to [ε, 1 − ε] before the log. */
+/** Keras's backend epsilon: probabilities (when there are no logits) are clipped to [ε, 1 − ε] before the log. */
 const EPSILON = 1e-7;
 const NUM_CLASSES = 10;
 /** Images per forward pass when evaluating: large enough to be fast, small enough to stay light. */
@@ -76,11 +76,54 @@ export function epochOrder(count: number, seed: number, epoch: number): Uint32Ar
   return order;
 }
 
-function categoricalCrossEntropy(oneHot: tf.Tensor, probabilities: tf.Tensor): tf.Scalar {
+/**
+ * The forward pass, ending at the softmax's input (logits) when the model
+ * ends in a softmax. Keras (TF 2) computes categorical cross-entropy from
+ * those logits whenever the output is a softmax; only other outputs go
+ * through clipped probabilities. From logits the gradient stays alive for
+ * confidently wrong predictions, and a learning rate that is far too high
+ * runs into NaN (reported as divergence) instead of stalling at the clipped
+ * maximum loss of −log(1e-7) ≈ 16.1 with a dead network.
+ */
+type Forward = (x: tf.Tensor, training: boolean) => { output: tf.Tensor; logits: boolean };
+
+function forwardPass(model: tf.LayersModel): Forward {
+  const whole: Forward = (x, training) => ({ output: model.apply(x, { training }) as tf.Tensor, logits: false });
+  if (!(model instanceof tf.Sequential) || model.layers.length === 0) return whole;
+  const body = model.layers.slice(0, -1);
+  const last = model.layers[model.layers.length - 1];
+  const lastConfig = last.getConfig() as { activation?: string };
+  if (lastConfig.activation !== 'softmax') return whole;
+  const runBody = (x: tf.Tensor, training: boolean) => body.reduce((h, layer) => layer.apply(h, { training }) as tf.Tensor, x);
+
+  if (last.getClassName() === 'Activation') return (x, training) => ({ output: runBody(x, training), logits: true });
+  if (last.getClassName() === 'Dense') {
+    // The layer's own variables, so the gradient reaches them as if the layer had run.
+    const weight = (suffix: string) => last.trainableWeights.find((w) => w.name.endsWith(suffix))?.read();
+    const kernel = weight('/kernel');
+    const bias = weight('/bias');
+    if (!kernel) return whole;
+    return (x, training) => ({ output: tf.fused.matMul({ a: runBody(x, training) as tf.Tensor2D, b: kernel as tf.Tensor2D, bias }), logits: true });
+  }
+  return whole;
+}
+
+function crossEntropy(oneHot: tf.Tensor, output: tf.Tensor, logits: boolean): tf.Scalar {
   return tf.tidy(() => {
-    const p = tf.clipByValue(probabilities, EPSILON, 1 - EPSILON);
+    if (logits) return tf.mean(tf.sub(tf.logSumExp(output, -1), tf.sum(tf.mul(oneHot, output), -1))) as tf.Scalar;
+    const p = tf.clipByValue(output, EPSILON, 1 - EPSILON);
     return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(p)), -1))) as tf.Scalar;
   });
+}
+
+/** −log p(label) for one row of logits or probabilities, in float64. */
+function rowLoss(row: Float32Array, offset: number, width: number, label: number, logits: boolean): number {
+  if (!logits) return -Math.log(Math.min(Math.max(row[offset + label], EPSILON), 1 - EPSILON));
+  let max = -Infinity;
+  for (let k = 0; k < width; k++) max = Math.max(max, row[offset + k]);
+  let sum = 0;
+  for (let k = 0; k < width; k++) sum += Math.exp(row[offset + k] - max);
+  return max + Math.log(sum) - row[offset + label];
 }
 
 function argMax(row: Float32Array | Int32Array | Uint8Array, offset: number, width: number): number {
@@ -102,21 +145,25 @@ function sampleShape(model: tf.LayersModel, set: ImageSet): number[] {
 export async function evaluate(model: tf.LayersModel, set: ImageSet, chunk = EVAL_CHUNK): Promise<Evaluation> {
   const shape = sampleShape(model, set);
   const pixels = set.rows * set.cols;
+  const forward = forwardPass(model);
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < set.count; start += chunk) {
     const n = Math.min(chunk, set.count - start);
-    const probs = tf.tidy(() => {
+    let logits = false;
+    const outputs = tf.tidy(() => {
       const x = tf.tensor(set.images.subarray(start * pixels, (start + n) * pixels), [n, ...shape]);
-      return model.apply(x, { training: false }) as tf.Tensor;
+      const pass = forward(x, false);
+      logits = pass.logits;
+      return pass.output;
     });
-    const p = (await probs.data()) as Float32Array;
-    probs.dispose();
-    const width = p.length / n;
+    const out = (await outputs.data()) as Float32Array;
+    outputs.dispose();
+    const width = out.length / n;
     for (let i = 0; i < n; i++) {
       const label = set.labels[start + i];
-      lossSum -= Math.log(Math.min(Math.max(p[i * width + label], EPSILON), 1 - EPSILON));
-      if (argMax(p, i * width, width) === label) correct++;
+      lossSum += rowLoss(out, i * width, width, label, logits);
+      if (argMax(out, i * width, width) === label) correct++;
     }
     // Keep the process responsive (IPC, a cancel flag) during a long evaluation.
     await new Promise((r) => setImmediate(r));
@@ -128,7 +175,7 @@ function divergedError(epoch: number, batch: number, batches: number, loss: numb
   const what = Number.isNaN(loss) ? 'NaN' : 'Infinity';
   return new Error(
     `Training diverged at epoch ${epoch} (batch ${batch} of ${batches}): the loss became ${what}. ` +
-      `The learning rate (${lr}) is too high for this model; lower it (for example to ${lr / 10}) and train again.`,
+      `The learning rate (${lr}) is too high for this model and optimizer; lower it and train again.`,
   );
 }
 
@@ -153,6 +200,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const xBuffer = new Float32Array(batchSize * pixels);
   const yBuffer = new Float32Array(batchSize * NUM_CLASSES);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const forward = forwardPass(model);
   const optimizer = makeOptimizer(config);
   const epochs: EpochMetrics[] = [];
 
@@ -178,22 +226,22 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         }
         const xs = tf.tensor(xBuffer.subarray(0, n * pixels), [n, ...shape]);
         const ys = tf.tensor2d(yBuffer.subarray(0, n * NUM_CLASSES), [n, NUM_CLASSES]);
-        let probs: tf.Tensor | undefined;
+        let outputs: tf.Tensor | undefined;
         let lossTensor: tf.Scalar | null = null;
         try {
           lossTensor = optimizer.minimize(
             () => {
-              const out = model.apply(xs, { training: true }) as tf.Tensor;
+              const pass = forward(xs, true);
               // Kept past minimize's tidy: accuracy comes from this same forward pass.
-              probs = tf.keep(out);
-              return categoricalCrossEntropy(ys, out);
+              outputs = tf.keep(pass.output);
+              return crossEntropy(ys, pass.output, pass.logits);
             },
             true,
             variables,
           );
           const loss = (await lossTensor!.data())[0];
           if (!Number.isFinite(loss)) throw divergedError(epoch, b + 1, batches, loss, config.learningRate);
-          const p = (await probs!.data()) as Float32Array;
+          const p = (await outputs!.data()) as Float32Array;
           for (let i = 0; i < n; i++) if (argMax(p, i * NUM_CLASSES, NUM_CLASSES) === argMax(yBuffer, i * NUM_CLASSES, NUM_CLASSES)) correct++;
           lossSum += loss * n;
           seen += n;
@@ -201,7 +249,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         } finally {
           xs.dispose();
           ys.dispose();
-          probs?.dispose();
+          outputs?.dispose();
           lossTensor?.dispose();
         }
       }

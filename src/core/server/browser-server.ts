@@ -65,10 +65,13 @@ export function startBrowserServer(o: BrowserServerOptions): Promise<BrowserServ
     return b.length === tokenBytes.length && timingSafeEqual(b, tokenBytes);
   };
   const requestToken = (req: IncomingMessage, url: URL) =>
-    url.searchParams.get('token') ?? readCookie(req.headers.cookie, COOKIE);
+    url.searchParams.get('token') ?? readCookie(req.headers.cookie, cookieName());
 
   let port = 0;
-  const allowedOrigins = () => new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const allowedOrigins = () => new Set([`http://${urlHost}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  // Cookies ignore the port: two servers on one machine must not overwrite each other's token.
+  const cookieName = () => `${COOKIE}_${port}`;
   // A page on another site can't read our responses, but it could send requests: refuse foreign Origins outright.
   const foreignOrigin = (req: IncomingMessage) => req.headers.origin !== undefined && !allowedOrigins().has(req.headers.origin);
 
@@ -79,12 +82,13 @@ export function startBrowserServer(o: BrowserServerOptions): Promise<BrowserServ
     if (!validToken(supplied)) return plain(res, 401, 'Unauthorized: open the URL printed by `layerlab serve` (it carries the token)');
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed');
     if (url.searchParams.has('token')) {
-      res.setHeader('Set-Cookie', `${COOKIE}=${supplied}; HttpOnly; SameSite=Strict; Path=/`);
+      res.setHeader('Set-Cookie', `${cookieName()}=${supplied}; HttpOnly; SameSite=Strict; Path=/`);
     }
     serveStatic(o.staticDir, url.pathname, res);
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  wss.on('error', (e) => console.error('WebSocket server error:', e.message));
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const refuse = (status: number, text: string) => {
@@ -100,9 +104,8 @@ export function startBrowserServer(o: BrowserServerOptions): Promise<BrowserServ
     server.once('error', reject);
     server.listen(o.port ?? 0, host, () => {
       port = (server.address() as AddressInfo).port;
-      const shownHost = host.includes(':') ? `[${host}]` : host;
       resolve({
-        url: `http://${shownHost}:${port}/?token=${token}`,
+        url: `http://${urlHost}:${port}/?token=${token}`,
         port,
         token,
         close: () =>
@@ -118,6 +121,8 @@ export function startBrowserServer(o: BrowserServerOptions): Promise<BrowserServ
 }
 
 function serveSocket(ws: WebSocket, o: BrowserServerOptions): void {
+  // An oversized or malformed frame ends this socket only, never the server.
+  ws.on('error', () => ws.terminate());
   const unsubscribe = o.events.subscribe((event) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event } satisfies WireEvent));
   });

@@ -70,7 +70,8 @@ function reason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'EACCES' || err?.code === 'EPERM') return 'permission denied';
   if (err?.code === 'EROFS') return 'the file system is read-only';
-  if (err?.code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
+  // mkdir -p says EEXIST when a part of the path is a file.
+  if (err?.code === 'ENOTDIR' || err?.code === 'EEXIST') return 'a part of the path is a file, not a folder';
   return err?.message ?? String(e);
 }
 

@@ -18,16 +18,16 @@ declare global {
 
 const reconnectListeners = new Set<() => void>();
 
+/**
+ * The page is opened at /?token=…; the server also sets a cookie, so after a
+ * reload without the token the socket can still authenticate.
+ */
 function browserModeUrl(): string {
   const token = new URLSearchParams(window.location.search).get('token');
-  if (!token) {
-    problems.report(
-      'Connecting to the Layerlab server',
-      'This page was opened without its access token. Open the address the server printed; it ends in ?token=…',
-    );
-  }
+  connection.hasToken = token !== null && token !== '';
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${window.location.host}${WS_PATH}?token=${encodeURIComponent(token ?? '')}`;
+  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+  return `${scheme}//${window.location.host}${WS_PATH}${query}`;
 }
 
 function makeBridge(): LayerlabBridge {
@@ -43,9 +43,6 @@ function makeBridge(): LayerlabBridge {
 }
 
 const bridge = makeBridge();
-
-/** Which transport carries the calls. */
-export const transport: 'electron' | 'browser' = window.layerlab ? 'electron' : 'browser';
 
 /** Every contract method, asynchronous. */
 export const api: LayerlabClient = bridge;

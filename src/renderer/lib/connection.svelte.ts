@@ -9,6 +9,8 @@ class Connection {
   retryInMs = $state<number | null>(null);
   /** When the status last changed (ms since epoch), to count down to the next attempt. */
   since = $state(Date.now());
+  /** Browser mode: whether the page address carried the access token. */
+  hasToken = $state(true);
 
   set(status: ConnectionStatus, attempt: number, retryInMs: number | null) {
     this.status = status;

@@ -2,7 +2,7 @@
 import type { LayerlabEvent } from '../../shared/api';
 import type { DatasetStatus, DownloadProgress } from '../../shared/dataset';
 import { api } from './api';
-import { problems } from './errors.svelte';
+import { messageOf, problems } from './errors.svelte';
 
 class Dataset {
   /** Null until the first answer arrives. */
@@ -28,21 +28,24 @@ class Dataset {
     try {
       this.status = await api.downloadDataset();
     } catch (err) {
+      this.progress = null;
       problems.report('Downloading Fashion-MNIST', err);
     } finally {
       this.downloading = false;
     }
   }
 
-  /** Returns whether the folder held the dataset. */
-  async useFolder(folder: string): Promise<boolean> {
+  /**
+   * Point the app at a folder. The answer (or the reason it was refused) is
+   * returned for the caller to show at the folder field.
+   */
+  async useFolder(folder: string): Promise<{ ok: true } | { ok: false; message: string }> {
     this.choosingFolder = true;
     try {
       this.status = await api.useDatasetFolder(folder);
-      return this.status.available;
+      return this.status.available ? { ok: true } : { ok: false, message: this.status.message ?? `Fashion-MNIST was not found in ${folder}` };
     } catch (err) {
-      problems.report('Using the dataset folder', err);
-      return false;
+      return { ok: false, message: messageOf(err) };
     } finally {
       this.choosingFolder = false;
     }

@@ -10,7 +10,7 @@ export interface Problem {
 
 /** The message of anything thrown, without the IPC wrapper Electron puts around it. */
 export function messageOf(err: unknown): string {
-  const raw = err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err);
+  const raw = err instanceof Error ? err.message : typeof err === 'string' ? err : String(JSON.stringify(err) ?? err);
   return raw.replace(/^Error invoking remote method '[^']*': (?:[A-Za-z]*Error: )?/, '') || 'Unknown error';
 }
 

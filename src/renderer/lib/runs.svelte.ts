@@ -2,6 +2,7 @@
  * Every run the app knows, kept live by pushed events: the list (summaries),
  * the latest progress of running runs, and full details of the runs on screen.
  */
+import { untrack } from 'svelte';
 import type { LayerlabEvent } from '../../shared/api';
 import { isTerminal, type BatchLoss, type EpochMetrics, type RunDetail, type RunProgress, type RunStatus, type RunSummary } from '../../shared/runs';
 import { api } from './api';
@@ -103,7 +104,8 @@ class Runs {
    */
   watch(id: number): () => void {
     this.#watchers.set(id, (this.#watchers.get(id) ?? 0) + 1);
-    if (!this.details[id]) void this.fetchDetail(id);
+    // Called from effects: reading the cache here must not make them depend on it.
+    if (!untrack(() => this.details[id])) void this.fetchDetail(id);
     return () => {
       const n = (this.#watchers.get(id) ?? 1) - 1;
       if (n <= 0) this.#watchers.delete(id);

@@ -86,8 +86,10 @@ describe('the real Fashion-MNIST (Debian package dataset-fashion-mnist)', () => 
       }
     }
     expect([min, max]).toEqual([0, 1]);
-    // Row 4, column 14 of the first training image is byte 136 (`zcat | od`).
-    expect(data.train.images[4 * 28 + 14]).toBeCloseTo(136 / 255, 6);
+    // Row 4, columns 14 and 15 of the first training image are bytes 36 and 136
+    // (`zcat train-images-idx3-ubyte.gz | od -A d -t u1 -j 142 -N 2`).
+    expect(data.train.images[4 * 28 + 14]).toBe(Math.fround(36 / 255));
+    expect(data.train.images[4 * 28 + 15]).toBe(Math.fround(136 / 255));
   });
 });
 

@@ -1,0 +1,151 @@
+/**
+ * Entry of the trainer process: one run, then exit. Started with
+ * child_process.fork (CLI, browser mode, tests) or as an Electron
+ * utilityProcess (desktop); it talks the messages of ./protocol either way.
+ */
+import os from 'node:os';
+import { loadFashionMnist, splitTrainValidation } from '../data/fashion-mnist';
+import { summarizeModel } from '../../shared/model-math';
+import { selectBackend } from './backend';
+import { buildModel } from './build-model';
+import type { FromTrainer, ToTrainer, TrainJob } from './protocol';
+import { train } from './train';
+import { installWasmMatMulFix } from './wasm-matmul';
+
+/** Batch messages per epoch: enough for a smooth loss curve, few enough to keep the database small. */
+const BATCH_SAMPLES = 50;
+
+interface Port {
+  /** Resolves once the message has left this process (as far as the transport can tell). */
+  post(message: FromTrainer): Promise<void>;
+  onMessage(listener: (message: ToTrainer) => void): void;
+  /** Time to let the last message out before exiting. */
+  readonly flushMs: number;
+}
+
+interface ParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+function connect(): Port | null {
+  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (parentPort) {
+    return {
+      post: async (message) => parentPort.postMessage(message),
+      onMessage: (listener) => parentPort.on('message', (event) => listener(event.data as ToTrainer)),
+      // postMessage has no completion callback; give the message a moment to be handed over.
+      flushMs: 100,
+    };
+  }
+  const send = process.send?.bind(process);
+  if (send) {
+    return {
+      post: (message) =>
+        new Promise<void>((resolve) => {
+          if (!process.connected) return resolve();
+          // The callback fires once the message is written to the IPC channel.
+          send(message, undefined, undefined, () => resolve());
+        }),
+      onMessage: (listener) => process.on('message', (m) => listener(m as ToTrainer)),
+      flushMs: 0,
+    };
+  }
+  return null;
+}
+
+/** Errors whose messages were written for the user and are shown as they are. */
+const USER_ERRORS = new Set(['IdxError', 'DatasetError', 'RangeError']);
+
+function userMessage(error: unknown): string {
+  if (error instanceof Error) {
+    if (USER_ERRORS.has(error.name) || error.message.startsWith('Training diverged')) return error.message;
+    return `Training stopped on an unexpected error: ${error.message}`;
+  }
+  return `Training stopped on an unexpected error: ${String(error)}`;
+}
+
+function cpuDescription(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model?.trim() ?? 'unknown CPU'} × ${cpus.length}`;
+}
+
+async function runJob(job: TrainJob, port: Port, cancelled: () => boolean): Promise<'completed' | 'cancelled'> {
+  const problems = summarizeModel(job.model).problems;
+  if (problems.length > 0) throw new RangeError(`The model cannot be trained: ${problems[0].message}`);
+
+  const { backend, versions } = await selectBackend();
+  if (backend === 'wasm') installWasmMatMulFix();
+  const dataset = await loadFashionMnist(job.datasetFolder);
+  const data = splitTrainValidation(dataset.train, job.config);
+  const model = buildModel(job.model, job.config.seed);
+  const batches = Math.ceil(data.train.count / job.config.batchSize);
+
+  void port.post({
+    type: 'started',
+    environment: { backend, versions, host: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: cpuDescription() },
+    dataset: {
+      id: 'fashion-mnist',
+      source: job.datasetFolder,
+      trainCount: data.train.count,
+      validationCount: data.validation.count,
+      testCount: dataset.test.count,
+    },
+    batchesPerEpoch: batches,
+  });
+
+  const every = Math.ceil(batches / BATCH_SAMPLES);
+  const result = await train({
+    model,
+    config: job.config,
+    data,
+    test: dataset.test,
+    shouldStop: cancelled,
+    onBatch: ({ epoch, batch, batches: total, loss }) => {
+      if (batch % every === 0 || batch === total) void port.post({ type: 'batch', epoch, batch, batches: total, loss });
+    },
+    onEpoch: (metrics) => void port.post({ type: 'epoch', metrics }),
+  });
+  if (result.test) void port.post({ type: 'test', loss: result.test.loss, accuracy: result.test.accuracy });
+  return result.status;
+}
+
+function main(): void {
+  const port = connect();
+  if (!port) {
+    process.stderr.write('The trainer process is started by Layerlab (child_process.fork or utilityProcess), not by hand.\n');
+    process.exit(2);
+  }
+
+  let started = false;
+  let cancelRequested = false;
+  let ending = false;
+  // Every way out goes through here once: post the last message, wait until it is out, exit 0.
+  const end = async (last: FromTrainer) => {
+    if (ending) return;
+    ending = true;
+    await port.post(last);
+    if (port.flushMs > 0) await new Promise((r) => setTimeout(r, port.flushMs));
+    process.exit(0);
+  };
+  const fail = (error: unknown) => void end({ type: 'failed', message: userMessage(error) });
+
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
+  // The main side went away (crashed or was killed): nobody is listening, stop training.
+  process.on('disconnect', () => process.exit(0));
+
+  port.onMessage((message) => {
+    if (message.type === 'cancel') {
+      cancelRequested = true;
+      if (!started) void end({ type: 'finished', status: 'cancelled' });
+      return;
+    }
+    if (message.type === 'start' && !started) {
+      started = true;
+      runJob(message.job, port, () => cancelRequested).then((status) => end({ type: 'finished', status }), fail);
+    }
+  });
+}
+
+main();
