@@ -65,7 +65,7 @@ app.whenReady().then(() => {
   try {
     layerlab = openLayerlab({
       shell: 'electron',
-      dataDir: app.getPath('userData'),
+      dataDir: process.env.LAYERLAB_HOME || app.getPath('userData'),
       launchTrainer: utilityTrainer(join(here, 'trainer.js')),
       nativeBinding: electronNativeBinding(),
     });

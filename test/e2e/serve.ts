@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-const root = resolve(__dirname, '../..');
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Browser mode as a user starts it (`layerlab serve`), on a fresh database. */
 export async function serveLayerlab(): Promise<Served> {

@@ -1,0 +1,122 @@
+import { fork } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import type { FromTrainer, TrainJob } from '../../../src/core/engine/protocol';
+import { findPreset } from '../../../src/shared/presets';
+
+const FOLDER = '/usr/share/datasets/fashion-mnist';
+const preset = findPreset('seed-model-3')!;
+
+function job(overrides: Partial<TrainJob> = {}): TrainJob {
+  return {
+    runId: 1,
+    model: preset.model,
+    config: { ...preset.config, limit: 2000, epochs: 1 },
+    datasetFolder: FOLDER,
+    ...overrides,
+  };
+}
+
+/** Runs one trainer process to its end; `onMessage` may answer (e.g. cancel). */
+function runTrainer(
+  start: TrainJob,
+  onMessage: (m: FromTrainer, send: (m: unknown) => void) => void = () => {},
+): Promise<{ messages: FromTrainer[]; code: number | null; signal: string | null }> {
+  const child = fork('src/core/engine/trainer-process.ts', [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const messages: FromTrainer[] = [];
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  const send = (m: unknown) => {
+    if (child.connected) child.send(m as object);
+  };
+  child.on('message', (m) => {
+    messages.push(m as FromTrainer);
+    onMessage(m as FromTrainer, send);
+  });
+  child.send({ type: 'start', job: start });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code !== 0) console.error(stderr);
+      resolve({ messages, code, signal });
+    });
+  });
+}
+
+const ofType = <T extends FromTrainer['type']>(messages: FromTrainer[], type: T) =>
+  messages.filter((m): m is Extract<FromTrainer, { type: T }> => m.type === type);
+
+describe('trainer process (child_process.fork)', () => {
+  it('trains one epoch and reports start, sampled batches, the epoch, the test score and the end, then exits 0', async () => {
+    const { messages, code } = await runTrainer(job());
+    expect(code).toBe(0);
+    expect(messages.map((m) => m.type)[0]).toBe('started');
+    expect(messages.at(-1)).toEqual({ type: 'finished', status: 'completed' });
+
+    const [started] = ofType(messages, 'started');
+    expect(started.environment.backend).toMatch(/^(tensorflow|wasm|cpu)$/);
+    expect(started.environment.versions['tfjs-core']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(started.environment.host).not.toBe('');
+    expect(started.environment.cpus).toMatch(/ × \d+$/);
+    expect(started.dataset).toEqual({ id: 'fashion-mnist', source: FOLDER, trainCount: 1600, validationCount: 400, testCount: 10_000 });
+    expect(started.batchesPerEpoch).toBe(25);
+
+    const batches = ofType(messages, 'batch');
+    expect(batches.length).toBeGreaterThan(0);
+    expect(batches.length).toBeLessThanOrEqual(started.batchesPerEpoch);
+    const numbers = batches.map((b) => b.batch);
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    expect(new Set(numbers).size).toBe(numbers.length);
+    expect(numbers.at(-1)).toBe(25);
+    expect(batches.every((b) => b.epoch === 1 && b.batches === 25 && Number.isFinite(b.loss))).toBe(true);
+
+    const epochs = ofType(messages, 'epoch');
+    expect(epochs).toHaveLength(1);
+    expect(epochs[0].metrics.epoch).toBe(1);
+    expect(epochs[0].metrics.valAccuracy).toBeGreaterThan(0.5);
+    const [test] = ofType(messages, 'test');
+    expect(test.accuracy).toBeGreaterThan(0.5);
+    expect(messages.map((m) => m.type).indexOf('test')).toBeGreaterThan(messages.map((m) => m.type).indexOf('epoch'));
+  });
+
+  it('samples about 50 batch messages an epoch, always including the last batch', async () => {
+    // 9,600 training images: 150 batches, every third one reported.
+    const { messages, code } = await runTrainer(job({ config: { ...job().config, limit: 12_000 } }));
+    expect(code).toBe(0);
+    const numbers = ofType(messages, 'batch').map((b) => b.batch);
+    expect(numbers).toHaveLength(50);
+    expect(numbers[0]).toBe(3);
+    expect(numbers.at(-1)).toBe(150);
+  });
+
+  it('stops on cancel and reports the run as cancelled, without a test score', async () => {
+    let cancelSent = false;
+    const { messages, code } = await runTrainer(job({ config: { ...job().config, epochs: 5 } }), (m, send) => {
+      if (m.type === 'batch' && !cancelSent) {
+        cancelSent = true;
+        send({ type: 'cancel' });
+      }
+    });
+    expect(code).toBe(0);
+    expect(messages.at(-1)).toEqual({ type: 'finished', status: 'cancelled' });
+    expect(ofType(messages, 'test')).toHaveLength(0);
+    expect(ofType(messages, 'epoch').length).toBeLessThan(5);
+  });
+
+  it('fails with a message naming the folder and the missing files when the dataset is not there', async () => {
+    const { messages, code } = await runTrainer(job({ datasetFolder: '/nonexistent/fashion' }));
+    expect(code).toBe(0);
+    expect(messages).toHaveLength(1);
+    const [failed] = ofType(messages, 'failed');
+    expect(failed.message).toContain('/nonexistent/fashion');
+    expect(failed.message).toContain('train-images-idx3-ubyte.gz');
+    expect(failed.message).not.toMatch(/unexpected/i);
+  });
+
+  it('fails with the divergence message when the learning rate is far too high', async () => {
+    const { messages, code } = await runTrainer(job({ config: { ...job().config, optimizer: 'sgd', learningRate: 1000 } }));
+    expect(code).toBe(0);
+    const last = messages.at(-1)!;
+    expect(last.type).toBe('failed');
+    expect(last.type === 'failed' && last.message).toMatch(/^Training diverged at epoch 1 /);
+  });
+});
