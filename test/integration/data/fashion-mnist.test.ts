@@ -148,6 +148,13 @@ describe('finding the files: the user folder, then the app cache, then the syste
     expect(status).toEqual({ id: 'fashion-mnist', available: true, folder: user, searched: [user, cache, system], message: null });
   });
 
+  it('answers with the folder exactly as the user gave it, searching each folder once', () => {
+    const status = locateFashionMnist({ cacheDir, userFolder: `${cache}/`, systemFolder: system });
+    expect(status.folder).toBe(`${cache}/`);
+    expect(status.searched).toEqual([`${cache}/`, system]);
+    expect(status.message).toBeNull();
+  });
+
   it('uses the app cache before the system folder', () => {
     const status = locateFashionMnist({ cacheDir, userFolder: null, systemFolder: system });
     expect([status.folder, status.searched]).toEqual([cache, [cache, system]]);
