@@ -83,7 +83,10 @@ export interface RunProgress {
   epochs: number;
   batch: number;
   batches: number;
+  /** The epoch's running mean training loss so far, as Keras's progress bar shows it. */
   loss: number;
+  /** This batch's own training loss (the sampled point on the loss chart). */
+  batchLoss: number;
   elapsedSeconds: number;
   /** Estimated seconds left, null until the first batches have been timed. */
   etaSeconds: number | null;

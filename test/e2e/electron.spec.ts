@@ -42,8 +42,8 @@ test.describe('desktop app', () => {
     try {
       const page = await app.firstWindow();
       // The sandboxed renderer sees the bridge and nothing of Node.
-      expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
-      expect(await page.evaluate(() => typeof (window as unknown as { layerlab?: unknown }).layerlab)).toBe('object');
+      expect(await page.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');
+      expect(await page.evaluate(() => typeof (globalThis as unknown as { layerlab?: unknown }).layerlab)).toBe('object');
 
       await page.getByLabel('Preset').selectOption('seed-model-3');
       const all = page.getByLabel('All 60,000 images');

@@ -16,8 +16,11 @@ export type ToTrainer = { type: 'start'; job: TrainJob } | { type: 'cancel' };
 export type FromTrainer =
   /** Data loaded and model built; training is about to begin. */
   | { type: 'started'; environment: Environment; dataset: DatasetInfo; batchesPerEpoch: number }
-  /** Sent for a sample of batches (about 50 an epoch, always the last): progress and a sampled training loss. */
-  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
+  /**
+   * Sent for a sample of batches (about 50 an epoch, always the last): progress,
+   * that batch's own loss, and the epoch's running mean so far (what Keras prints).
+   */
+  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number; meanLoss: number }
   /** An epoch ended (training and validation). */
   | { type: 'epoch'; metrics: EpochMetrics }
   /** The test set was evaluated after the last epoch. */

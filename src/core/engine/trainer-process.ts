@@ -101,8 +101,10 @@ async function runJob(job: TrainJob, port: Port, cancelled: () => boolean): Prom
     data,
     test: dataset.test,
     shouldStop: cancelled,
-    onBatch: ({ epoch, batch, batches: total, loss }) => {
-      if (batch % every === 0 || batch === total) void port.post({ type: 'batch', epoch, batch, batches: total, loss });
+    onBatch: ({ epoch, batch, batches: total, loss, batchLoss }) => {
+      if (batch % every === 0 || batch === total) {
+        void port.post({ type: 'batch', epoch, batch, batches: total, loss: batchLoss, meanLoss: loss });
+      }
     },
     onEpoch: (metrics) => void port.post({ type: 'epoch', metrics }),
   });
@@ -134,6 +136,8 @@ function main(): void {
   process.on('unhandledRejection', fail);
   // The main side went away (crashed or was killed): nobody is listening, stop training.
   process.on('disconnect', () => process.exit(0));
+  // Ctrl+C in a terminal reaches the whole process group; the parent decides (it sends 'cancel').
+  process.on('SIGINT', () => {});
 
   port.onMessage((message) => {
     if (message.type === 'cancel') {

@@ -54,7 +54,7 @@ export function lossSeries(epochs: EpochMetrics[], batches: BatchLoss[], batches
     { label: 'Training loss', color: COLORS.training, points: finitePoints(epochs, (e) => e.loss) },
     { label: 'Validation loss', color: COLORS.validation, points: finitePoints(epochs, (e) => e.valLoss) },
     // The trainer reports, for sampled batches, the epoch's mean loss so far (as Keras's progress bar shows it).
-    { label: 'Running epoch loss', color: COLORS.batches, points: batchPoints(batches, batchesPerEpoch), faint: true },
+    { label: 'Batch loss (sampled)', color: COLORS.batches, points: batchPoints(batches, batchesPerEpoch), faint: true },
   ];
 }
 

@@ -188,7 +188,7 @@ class Runs {
       case 'run-progress': {
         const p = event.progress;
         this.progress[p.runId] = p;
-        const point: BatchLoss = { epoch: p.epoch, batch: p.batch, loss: p.loss };
+        const point: BatchLoss = { epoch: p.epoch, batch: p.batch, loss: p.batchLoss };
         const live = this.#liveBatches.get(p.runId) ?? [];
         live.push(point);
         this.#liveBatches.set(p.runId, live);
