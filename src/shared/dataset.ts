@@ -6,7 +6,7 @@ export interface DatasetStatus {
   folder: string | null;
   /** Folders searched, in order. */
   searched: string[];
-  /** Why it is not available, in the user's words. */
+  /** Why it is not available, or why the chosen folder was passed over, in the user's words. */
   message: string | null;
 }
 
