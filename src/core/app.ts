@@ -5,6 +5,7 @@ import { cacheDir as cacheDirOf, defaultDatabasePath, userDataDir } from './path
 import { RunService } from './runs/run-service';
 import type { LaunchTrainer } from './runs/trainer-launcher';
 import { openDatabase, type Db } from './store/database';
+import { DesignStore } from './store/design-store';
 import { RunStore } from './store/run-store';
 
 export interface LayerlabOptions {
@@ -21,6 +22,7 @@ export interface LayerlabOptions {
 export interface Layerlab {
   db: Db;
   store: RunStore;
+  designs: DesignStore;
   events: EventHub;
   runs: RunService;
   service: LayerlabService;
@@ -35,6 +37,7 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
   const cacheDir = cacheDirOf(dataDir);
   const db = openDatabase(databasePath, { nativeBinding: o.nativeBinding });
   const store = new RunStore(db);
+  const designs = new DesignStore(db);
   const events = new EventHub();
   const runs = new RunService({
     store,
@@ -43,10 +46,11 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
     datasetFolder: () => requireDatasetFolder(store, cacheDir),
   });
   runs.recover();
-  const service = createLayerlabService({ shell: o.shell, databasePath, cacheDir, store, runs, events });
+  const service = createLayerlabService({ shell: o.shell, databasePath, cacheDir, store, designs, runs, events });
   return {
     db,
     store,
+    designs,
     events,
     runs,
     service,

@@ -6,6 +6,7 @@ import { downloadFashionMnist } from './data/download';
 import { locateFashionMnist } from './data/fashion-mnist';
 import type { EventHub } from './events';
 import type { RunService } from './runs/run-service';
+import type { DesignStore } from './store/design-store';
 import type { RunStore } from './store/run-store';
 
 /** A service method may finish later (downloads); the transports await either way. */
@@ -18,6 +19,7 @@ export interface ServiceOptions {
   databasePath: string;
   cacheDir: string;
   store: RunStore;
+  designs: DesignStore;
   runs: RunService;
   events: EventHub;
 }
@@ -84,5 +86,10 @@ export function createLayerlabService(o: ServiceOptions): LayerlabService {
     cancelRun: (id) => o.runs.cancel(id),
     listRuns: () => o.runs.list(),
     getRun: (id) => o.runs.get(id),
+    listDesigns: () => o.designs.list(),
+    getDesign: (id) => o.designs.get(id),
+    saveDesign: (request) => o.designs.save(request),
+    renameDesign: (id, name) => o.designs.rename(id, name),
+    deleteDesign: (id) => o.designs.delete(id),
   };
 }

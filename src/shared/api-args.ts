@@ -1,7 +1,7 @@
 /** Argument schemas of the contract, checked before a service sees a call from another process. */
 import { z } from 'zod';
 import type { LayerlabApi } from './api';
-import { runIdSchema, startRunSchema } from './schemas';
+import { designIdSchema, designNameSchema, runIdSchema, saveDesignSchema, startRunSchema } from './schemas';
 
 export const apiArgs = {
   appInfo: z.tuple([]),
@@ -13,6 +13,11 @@ export const apiArgs = {
   cancelRun: z.tuple([runIdSchema]),
   listRuns: z.tuple([]),
   getRun: z.tuple([runIdSchema]),
+  listDesigns: z.tuple([]),
+  getDesign: z.tuple([designIdSchema]),
+  saveDesign: z.tuple([saveDesignSchema]),
+  renameDesign: z.tuple([designIdSchema, designNameSchema]),
+  deleteDesign: z.tuple([designIdSchema]),
 } satisfies { [K in keyof LayerlabApi]: z.ZodType<Parameters<LayerlabApi[K]>> };
 
 

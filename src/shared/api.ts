@@ -4,9 +4,10 @@
  * adding an operation means touching this file, its schema below and the service.
  */
 import type { DatasetStatus, DownloadProgress } from './dataset';
+import type { Design, DesignSummary } from './designs';
 import type { Preset } from './presets';
 import type { RunDetail, RunProgress, RunSummary, EpochMetrics } from './runs';
-import type { StartRunRequest } from './schemas';
+import type { SaveDesignRequest, StartRunRequest } from './schemas';
 
 export interface AppInfo {
   version: string;
@@ -34,6 +35,16 @@ export interface LayerlabApi {
   listRuns(): RunSummary[];
   /** One run with everything recorded about it: spec, config, epochs, batch losses, environment. */
   getRun(id: number): RunDetail;
+  /** Saved designs, most recently changed first. */
+  listDesigns(): DesignSummary[];
+  /** One saved design with its network and settings. */
+  getDesign(id: number): Design;
+  /** Save a new design (no id) or overwrite one (with id); names are unique. */
+  saveDesign(request: SaveDesignRequest): Design;
+  /** Give a saved design another (unique) name. */
+  renameDesign(id: number, name: string): Design;
+  /** Delete a saved design; runs trained from it keep their own copy of the network. */
+  deleteDesign(id: number): { deleted: number };
 }
 
 export type ApiMethod = keyof LayerlabApi;
@@ -49,6 +60,11 @@ export const API_METHODS = [
   'cancelRun',
   'listRuns',
   'getRun',
+  'listDesigns',
+  'getDesign',
+  'saveDesign',
+  'renameDesign',
+  'deleteDesign',
 ] as const satisfies readonly ApiMethod[];
 
 // Fails to compile when a contract method is missing from API_METHODS.

@@ -101,3 +101,21 @@ export function checkField<K extends keyof typeof configFields>(field: K, value:
   const r = configFields[field].safeParse(value);
   return r.success ? null : r.error.issues[0].message;
 }
+
+export const designNameSchema = z
+  .string({ error: 'design name must be text' })
+  .trim()
+  .min(1, { error: 'design name must not be empty' })
+  .max(120, { error: 'design name must be at most 120 characters' });
+
+export const designIdSchema = z
+  .number({ error: 'design id must be a number' })
+  .refine((n) => Number.isInteger(n) && n > 0, { error: 'design id must be a positive whole number' });
+
+export const saveDesignSchema = z.strictObject({
+  id: designIdSchema.optional(),
+  name: designNameSchema,
+  model: modelSpecSchema,
+  config: trainingConfigSchema,
+});
+export type SaveDesignRequest = z.infer<typeof saveDesignSchema>;

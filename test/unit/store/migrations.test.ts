@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/core/store/database';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src/core/store/migrations';
 import * as m001 from '../../../src/core/store/migrations/001-initial';
+import * as m002 from '../../../src/core/store/migrations/002-designs';
 import { tempDir } from '../../helpers';
 
 let t: ReturnType<typeof tempDir>;
@@ -44,13 +45,34 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('002 adds designs to a version-1 database with runs in it, keeping the runs', () => {
+    const path = join(t.dir, 'a.db');
+    const v1 = openDatabase(path, { migrations: [m001] });
+    v1.prepare(
+      `INSERT INTO runs (name, status, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size,
+         epochs_planned, seed, host, owner_pid, created_at) VALUES ('kept', 'completed', 'fashion-mnist', '{}', '{}', 'adam', 0.001, 64, 1, 1, 'h', 1, 'now')`,
+    ).run();
+    v1.close();
+    const v2 = openDatabase(path, { migrations: [m001, m002] });
+    expect(v2.pragma('user_version', { simple: true })).toBe(2);
+    expect(tables(v2)).toContain('designs');
+    expect(v2.prepare(`SELECT name FROM runs`).all()).toEqual([{ name: 'kept' }]);
+    const insert = v2.prepare(`INSERT INTO designs (name, model_json, config_json, created_at, updated_at) VALUES (?, '{}', '{}', 'now', 'now')`);
+    insert.run('My CNN');
+    // Names are unique whatever their case: "my cnn" is the same design to a user.
+    expect(() => insert.run('my cnn')).toThrow(/UNIQUE/);
+    v2.close();
+  });
+
   it('a failing migration leaves the database at its previous version', () => {
     const path = join(t.dir, 'a.db');
     openDatabase(path, { migrations: [m001] }).close();
-    const broken = { version: 2, up: (db: Database.Database) => db.exec('CREATE TABLE extra (x); SELECT * FROM no_such_table') };
-    expect(() => openDatabase(path, { migrations: [m001, broken] })).toThrow(/no_such_table/);
+    const broken = { version: 3, up: (db: Database.Database) => db.exec('CREATE TABLE extra (x); SELECT * FROM no_such_table') };
+    expect(() => openDatabase(path, { migrations: [m001, m002, broken] })).toThrow(/no_such_table/);
     const db = new Database(path);
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    // 002 went through in its own transaction; the broken one left nothing behind.
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(tables(db)).toContain('designs');
     expect(tables(db)).not.toContain('extra');
     db.close();
   });
@@ -75,7 +97,7 @@ describe('opening a database that is not ours to use', () => {
     db.pragma('user_version = 99');
     db.close();
     const before = readFileSync(path);
-    expect(() => openDatabase(path)).toThrow(/newer version of Layerlab \(schema 99; this version knows up to 1\)/);
+    expect(() => openDatabase(path)).toThrow(new RegExp(`newer version of Layerlab \\(schema 99; this version knows up to ${LATEST_SCHEMA_VERSION}\\)`));
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
