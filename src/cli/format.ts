@@ -1,3 +1,5 @@
+import { formatShape, type ModelSummary } from '../shared/model-math';
+import type { ModelSpec } from '../shared/model-spec';
 import type { RunDetail, RunSummary } from '../shared/runs';
 
 /** The run as `--json` prints it: the documented snake_case fields, and more. */
@@ -93,4 +95,37 @@ export function runText(run: RunDetail): string {
     ),
   ];
   return lines.join('\n');
+}
+
+/** `summary --json`: the documented fields, plus the problems that would block training. */
+export function summaryJsonOf(s: ModelSummary) {
+  return {
+    layers: s.layers.map((l) => ({ type: l.type, output_shape: [null, ...l.outputShape], params: l.params })),
+    total_params: s.totalParams,
+    trainable_params: s.trainableParams,
+    non_trainable_params: s.nonTrainableParams,
+    problems: s.problems,
+  };
+}
+
+/** Like Keras's model.summary(). */
+export function summaryText(label: string, model: ModelSpec, s: ModelSummary): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const rows = s.layers.map((l) => [`${l.index + 1}. ${l.type}`, formatShape(l.outputShape), n(l.params)]);
+  const header = ['Layer (type)', 'Output Shape', 'Param #'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (c: string[]) => `${c[0].padEnd(widths[0])}  ${c[1].padEnd(widths[1])}  ${c[2].padStart(widths[2])}`;
+  const rule = '─'.repeat(widths[0] + widths[1] + widths[2] + 4);
+  return [
+    `Model: ${label} · input ${formatShape(model.inputShape)}`,
+    rule,
+    line(header),
+    rule,
+    ...rows.map(line),
+    rule,
+    `Total params: ${n(s.totalParams)}`,
+    `Trainable params: ${n(s.trainableParams)}`,
+    `Non-trainable params: ${n(s.nonTrainableParams)}`,
+    ...s.problems.map((p) => `Problem${p.layer >= 0 ? ` at layer ${p.layer + 1}` : ''}: ${p.message}`),
+  ].join('\n');
 }

@@ -6,17 +6,20 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../shared/api';
-import { findPreset, PRESETS } from '../shared/presets';
+import { summarizeModel } from '../shared/model-math';
+import { PRESETS } from '../shared/presets';
 import { describeIssues, runIdSchema, startRunSchema } from '../shared/schemas';
 import { openLayerlab, type Layerlab } from '../core/app';
 import { forkTrainer } from '../core/runs/node-trainer';
 import { startBrowserServer } from '../core/server/browser-server';
-import { duration, runJson, runsTable, runText, summaryJson } from './format';
+import { duration, runJson, runsTable, runText, summaryJson, summaryJsonOf, summaryText } from './format';
+import { resolveModelSource } from './model-source';
 
 const HELP = `Layerlab — design, train, record and compare neural networks.
 
 Usage:
-  layerlab train --preset ID [--epochs N] [--batch-size N] [--optimizer sgd|adam|rmsprop|adagrad]
+  layerlab summary (--preset ID | --design NAME|FILE | --keras FILE) [--db PATH] [--json]
+  layerlab train (--preset ID | --design NAME|FILE | --keras FILE) [--epochs N] [--batch-size N] [--optimizer sgd|adam|rmsprop|adagrad]
                  [--lr X] [--momentum X] [--validation-split F] [--limit N] [--seed N] [--name S]
                  [--db PATH] [--json]
   layerlab runs [--db PATH] [--json]
@@ -32,9 +35,17 @@ const common = {
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies ParseArgsConfig['options'];
 
+const sourceOptions = {
+  preset: { type: 'string' },
+  design: { type: 'string' },
+  keras: { type: 'string' },
+} satisfies ParseArgsConfig['options'];
+
+const summaryOptions = { ...common, ...sourceOptions } satisfies ParseArgsConfig['options'];
+
 const trainOptions = {
   ...common,
-  preset: { type: 'string' },
+  ...sourceOptions,
   epochs: { type: 'string' },
   'batch-size': { type: 'string' },
   optimizer: { type: 'string' },
@@ -57,10 +68,10 @@ function open(db: string | undefined): Layerlab {
 
 async function train(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: trainOptions, strict: true });
-  if (!values.preset) throw new UserError(`train needs --preset (one of ${PRESETS.map((p) => p.id).join(', ')})`);
-  const preset = findPreset(values.preset);
-  if (!preset) throw new UserError(`Unknown preset "${values.preset}"; choose one of ${PRESETS.map((p) => p.id).join(', ')}`);
-  const config = { ...preset.config };
+  let app: Layerlab | null = null;
+  const source = resolveModelSource(values, () => (app ??= open(values.db)).designs);
+  for (const w of source.warnings) process.stderr.write(`warning: ${w}\n`);
+  const config = { ...source.config };
   const overrides: Record<string, unknown> = {
     epochs: num(values.epochs),
     batchSize: num(values['batch-size']),
@@ -72,12 +83,20 @@ async function train(argv: string[]): Promise<number> {
     seed: num(values.seed),
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (config as Record<string, unknown>)[k] = v;
-  const parsed = startRunSchema.safeParse({ name: values.name, presetId: preset.id, model: preset.model, config });
-  if (!parsed.success) throw new UserError(describeIssues(parsed.error).replace(/config\./g, ''));
+  const parsed = startRunSchema.safeParse({ name: values.name, presetId: source.presetId, model: source.model, config });
+  if (!parsed.success) {
+    await (app as Layerlab | null)?.close();
+    throw new UserError(describeIssues(parsed.error).replace(/config\./g, ''));
+  }
+  const problems = summarizeModel(source.model).problems;
+  if (problems.length) {
+    await (app as Layerlab | null)?.close();
+    throw new UserError(`The ${source.label} cannot be trained: ${problems.map((p) => p.message).join('; ')}`);
+  }
 
-  const app = open(values.db);
+  const ll: Layerlab = app ?? open(values.db);
   const showBar = process.stderr.isTTY;
-  const unsubscribe = app.events.subscribe((e) => {
+  const unsubscribe = ll.events.subscribe((e) => {
     if (e.type === 'run-progress' && showBar) process.stderr.write(`\r${progressLine(e.progress)}`);
     if (e.type === 'run-epoch') {
       const m = e.epoch;
@@ -85,21 +104,21 @@ async function train(argv: string[]): Promise<number> {
       process.stderr.write(showBar ? `\r\x1b[2K${line}\n` : `${line}\n`);
     }
   });
-  const run = app.runs.start(parsed.data);
-  process.stderr.write(`Run ${run.id} "${run.name}" → ${app.databasePath}\n`);
+  const run = ll.runs.start(parsed.data);
+  process.stderr.write(`Run ${run.id} "${run.name}" → ${ll.databasePath}\n`);
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
     process.stderr.write('\nCancelling (press Ctrl+C again to quit at once)…\n');
-    app.runs.cancel(run.id);
+    ll.runs.cancel(run.id);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  await app.runs.whenDone(run.id);
+  await ll.runs.whenDone(run.id);
   unsubscribe();
-  const detail = app.runs.get(run.id);
-  await app.close();
+  const detail = ll.runs.get(run.id);
+  await ll.close();
   if (showBar) process.stderr.write('\r\x1b[2K');
   if (values.json) process.stdout.write(`${JSON.stringify(runJson(detail), null, 2)}\n`);
   else process.stdout.write(`${runText(detail)}\n`);
@@ -114,6 +133,20 @@ function progressLine(p: import('../shared/runs').RunProgress): string {
   const width = 24;
   const filled = Math.round((done / total) * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor((done / total) * 100)}% epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} elapsed ${duration(p.elapsedSeconds)} ETA ${duration(p.etaSeconds)}`;
+}
+
+async function summary(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: summaryOptions, strict: true });
+  let app: Layerlab | null = null;
+  try {
+    const source = resolveModelSource(values, () => (app ??= open(values.db)).designs);
+    for (const w of source.warnings) process.stderr.write(`warning: ${w}\n`);
+    const s = summarizeModel(source.model);
+    process.stdout.write(values.json ? `${JSON.stringify(summaryJsonOf(s), null, 2)}\n` : `${summaryText(source.label, source.model, s)}\n`);
+  } finally {
+    await (app as Layerlab | null)?.close();
+  }
+  return 0;
 }
 
 async function runs(argv: string[]): Promise<number> {
@@ -168,6 +201,8 @@ export async function main(argv: string[]): Promise<number> {
       return command ? 0 : 1;
     }
     switch (command) {
+      case 'summary':
+        return await summary(rest);
       case 'train':
         return await train(rest);
       case 'runs':
@@ -177,7 +212,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve':
         return await serve(rest);
       default:
-        throw new UserError(`Unknown command "${command}"; try train, runs, show or serve (--help lists them)`);
+        throw new UserError(`Unknown command "${command}"; try summary, train, runs, show or serve (--help lists them)`);
     }
   } catch (e) {
     const err = e as Error & { code?: string };
