@@ -1,17 +1,21 @@
 /**
- * The Train view's state: the chosen preset, its model, the training settings as
- * typed (checked field by field with the shared schemas) and the run it started.
+ * The Train view's state: the training settings as typed (checked field by field
+ * with the shared schemas), the presets to start from, and the run it started.
+ * The network itself is the editor's (editor.svelte.ts); loading a preset, a
+ * design or a run's network goes through here so the settings come along.
  * Lives outside the components so switching views keeps what the user typed.
  */
 import type { ModelSpec } from '../../shared/model-spec';
-import { summarizeModel } from '../../shared/model-math';
 import type { Preset } from '../../shared/presets';
 import { checkField, startRunSchema, type StartRunRequest } from '../../shared/schemas';
 import { DEFAULT_CONFIG, type OptimizerName, type TrainingConfig } from '../../shared/training-config';
-import { isTerminal } from '../../shared/runs';
+import { isTerminal, type RunDetail } from '../../shared/runs';
 import { api } from './api';
 import { dataset } from './dataset.svelte';
+import { editor, type DesignRef } from './editor.svelte';
 import { problems } from './errors.svelte';
+import { notice } from './notice.svelte';
+import { sameNetwork } from './layers';
 import { runs } from './runs.svelte';
 import { sentence } from './format';
 
@@ -54,7 +58,7 @@ export function parseNumber(text: string): number {
 
 export const meansAll = (limitText: string) => ['', 'all'].includes(limitText.trim().toLowerCase());
 
-function valuesOf(config: TrainingConfig): FormValues {
+export function valuesOf(config: TrainingConfig): FormValues {
   return {
     optimizer: config.optimizer,
     learningRate: String(config.learningRate),
@@ -100,11 +104,12 @@ function configOf(v: FormValues, errors: Record<FieldName, string | null>): Trai
   };
 }
 
+const reasonOf = (p: { layer: number; message: string }) =>
+  p.layer >= 0 ? `Layer ${p.layer + 1}: ${sentence(p.message)}.` : `${sentence(p.message)}.`;
+
 class TrainForm {
   presets = $state<Preset[]>([]);
   presetsLoaded = $state(false);
-  presetId = $state<string | null>(null);
-  model = $state<ModelSpec | null>(null);
   values = $state<FormValues>(valuesOf(DEFAULT_CONFIG));
   /** The run this view started last (or the one training when the app opened). */
   currentRunId = $state<number | null>(null);
@@ -112,44 +117,93 @@ class TrainForm {
   /** The last "first N" count, restored when "all" is unticked. */
   lastLimit = '10000';
 
-  preset = $derived(this.presets.find((p) => p.id === this.presetId) ?? null);
+  /** The network being edited (the editor's). */
+  get model(): ModelSpec {
+    return editor.model;
+  }
+  get summary() {
+    return editor.summary;
+  }
+
+  /** The preset the network is, if it still is one: it was loaded from it and has not been changed since. */
+  preset = $derived.by(() => {
+    const preset = this.presets.find((p) => p.id === editor.presetId);
+    return preset && sameNetwork(preset.model, editor.model) ? preset : null;
+  });
+  presetId = $derived(this.preset?.id ?? null);
   errors = $derived(validate(this.values));
   config = $derived(configOf(this.values, this.errors));
-  summary = $derived(this.model ? summarizeModel(this.model) : null);
 
   /** Why Train is disabled, in order of what to fix first; empty when it is enabled. */
   blockers = $derived.by(() => {
     const reasons: string[] = [];
-    if (!this.model) reasons.push('Loading the presets…');
+    if (!this.presetsLoaded && editor.model.layers.length === 0) reasons.push('Loading the presets…');
     if (dataset.status === null) reasons.push('Checking for Fashion-MNIST…');
     else if (!dataset.status.available) reasons.push('Fashion-MNIST is not available yet: download it or choose its folder above.');
     const invalid = (Object.keys(this.errors) as FieldName[]).filter((f) => this.errors[f] !== null);
     if (invalid.length) reasons.push(`Fix ${invalid.map((f) => FIELD_LABELS[f]).join(', ')}.`);
-    for (const p of this.summary?.problems ?? []) reasons.push(p.layer >= 0 ? `Layer ${p.layer + 1}: ${p.message}.` : `${p.message}.`);
+    if (this.presetsLoaded || editor.model.layers.length > 0) {
+      for (const p of editor.summary.problems) reasons.push(reasonOf(p));
+    }
     if (this.starting) reasons.push('Starting the run…');
     return reasons;
   });
 
   canTrain = $derived(this.blockers.length === 0);
 
+  /** The reason shown for a stack that does not end in the 10-way softmax the dataset needs: it comes with "Fix it". */
+  outputReason = $derived.by(() => {
+    const p = editor.summary.problems.find((x) => x.layer >= 0 && x.message.startsWith('The stack must end'));
+    return p ? reasonOf(p) : null;
+  });
+
   async loadPresets() {
     try {
       this.presets = await api.listPresets();
       this.presetsLoaded = true;
-      if (!this.preset && this.presets.length) this.selectPreset(this.presets[0].id);
+      // The first network of a session is a starting point, not an edit to undo.
+      if (editor.model.layers.length === 0 && editor.presetId === null && !editor.canUndo && this.presets.length) {
+        const first = this.presets[0];
+        editor.load(first.model, { presetId: first.id, design: null, settings: valuesOf(first.config) }, `load preset ${first.id}`, { fresh: true });
+      }
     } catch (err) {
       problems.report('Loading the presets', err);
     }
   }
 
-  /** Choosing a preset puts its model and its training settings in place. */
+  /** Choosing a preset puts its model and its training settings in place (one undoable step). */
   selectPreset(id: string) {
     const preset = this.presets.find((p) => p.id === id);
     if (!preset) return;
-    this.presetId = id;
-    this.model = structuredClone($state.snapshot(preset.model));
-    const name = this.values.name;
-    this.values = { ...valuesOf(preset.config), name };
+    notice.clear();
+    editor.load(preset.model, { presetId: id, design: null, settings: this.#keepName(valuesOf(preset.config)) }, `load preset ${id}`);
+  }
+
+  /** An empty stack on the same input, keeping the training settings. */
+  startEmpty() {
+    notice.clear();
+    editor.load(
+      { inputShape: [28, 28], layers: [] },
+      { presetId: null, design: null, settings: $state.snapshot(this.values) },
+      'start a new empty network',
+    );
+  }
+
+  /** A network (and settings) from somewhere else: a saved design, a run, an imported file. */
+  loadNetwork(model: ModelSpec, config: TrainingConfig | null, label: string, design: DesignRef | null = null, presetId: string | null = null) {
+    const settings = config ? this.#keepName(valuesOf(config)) : $state.snapshot(this.values);
+    notice.clear();
+    editor.load(model, { presetId, design, settings }, label);
+  }
+
+  /** "Edit a copy of this network": the run's network and settings, as a new unsaved network. */
+  editCopyOf(run: RunDetail) {
+    this.loadNetwork(run.model, run.config, `edit a copy of run #${run.id}`, null, run.presetId);
+    notice.show('ok', `Editing a copy of run #${run.id} “${run.name}”: its network and training settings. Save it to keep it as a design.`);
+  }
+
+  #keepName(values: FormValues): FormValues {
+    return { ...values, name: this.values.name };
   }
 
   setUseAllImages(all: boolean) {
@@ -170,12 +224,13 @@ class TrainForm {
 
   async train() {
     const config = this.config;
-    if (!this.canTrain || !config || !this.model) return;
+    if (!this.canTrain || !config) return;
     const name = this.values.name.trim();
     const request: StartRunRequest = {
+      // Recorded as a preset run only while the network is still exactly the preset's.
       presetId: this.presetId,
       datasetId: 'fashion-mnist',
-      model: $state.snapshot(this.model),
+      model: $state.snapshot(editor.model),
       config,
       ...(name ? { name } : {}),
     };
@@ -193,3 +248,8 @@ class TrainForm {
 }
 
 export const trainForm = new TrainForm();
+
+editor.bindSettings({
+  get: () => $state.snapshot(trainForm.values),
+  set: (values) => (trainForm.values = values),
+});
