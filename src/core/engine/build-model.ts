@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LayerSpec, ModelSpec } from '../../shared/model-spec';
+import type { Initializer, LayerSpec, ModelSpec, Regularizer } from '../../shared/model-spec';
 import type { TrainingConfig } from '../../shared/training-config';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
+type TfInitializer = ReturnType<typeof tf.initializers.zeros>;
+type TfRegularizer = ReturnType<typeof tf.regularizers.l1l2>;
 
 /**
  * Dropout whose masks come from a seeded stream: tfjs's own Dropout either
@@ -40,7 +42,51 @@ class SeededDropout extends tf.layers.Layer {
   }
 }
 
+/**
+ * Keras's truncated-normal initializers divide the standard deviation by
+ * this (the stddev of a unit normal truncated at ±2) so the drawn weights end
+ * up with the intended variance; tfjs's VarianceScaling does not, so the
+ * scale is raised by its square to draw what Keras draws.
+ */
+const TRUNCATION_CORRECTION = 0.87962566103423978;
+
+/** A seeded tfjs initializer for a Keras initializer name (seeds where tfjs takes one). */
+export function makeInitializer(name: Initializer | undefined, seed: number): TfInitializer {
+  const normal = (scale: number, mode: 'fanIn' | 'fanAvg') =>
+    tf.initializers.varianceScaling({ scale: scale / TRUNCATION_CORRECTION ** 2, mode, distribution: 'normal', seed });
+  switch (name ?? 'glorot_uniform') {
+    case 'glorot_uniform':
+      return tf.initializers.glorotUniform({ seed });
+    case 'glorot_normal':
+      return normal(1, 'fanAvg');
+    case 'he_uniform':
+      return tf.initializers.heUniform({ seed });
+    case 'he_normal':
+      return normal(2, 'fanIn');
+    case 'lecun_uniform':
+      return tf.initializers.leCunUniform({ seed });
+    case 'lecun_normal':
+      return normal(1, 'fanIn');
+    case 'random_uniform':
+      // Keras's defaults: U(−0.05, 0.05) and N(0, 0.05).
+      return tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed });
+    case 'random_normal':
+      return tf.initializers.randomNormal({ mean: 0, stddev: 0.05, seed });
+    case 'zeros':
+      return tf.initializers.zeros();
+    case 'ones':
+      return tf.initializers.ones();
+  }
+}
+
+function makeRegularizer(r: Regularizer | null | undefined): TfRegularizer | undefined {
+  if (!r || (r.l1 === 0 && r.l2 === 0)) return undefined;
+  return tf.regularizers.l1l2({ l1: r.l1, l2: r.l2 });
+}
+
 function toLayer(spec: LayerSpec, index: number, seed: number, first: LayerArgs): tf.layers.Layer {
+  // One seed per layer: two equal layers must not start from equal weights.
+  const layerSeed = seed + index;
   switch (spec.type) {
     case 'Flatten':
       return tf.layers.flatten(first);
@@ -50,12 +96,12 @@ function toLayer(spec: LayerSpec, index: number, seed: number, first: LayerArgs)
         units: spec.units,
         activation: spec.activation,
         useBias: spec.useBias !== false,
-        // One seed per layer: two equal layers must not start from equal weights.
-        kernelInitializer: tf.initializers.glorotUniform({ seed: seed + index }),
+        kernelInitializer: makeInitializer(spec.kernelInitializer, layerSeed),
+        kernelRegularizer: makeRegularizer(spec.kernelRegularizer),
         biasInitializer: 'zeros',
       });
     case 'Dropout':
-      return new SeededDropout(spec.rate, seed + index, first);
+      return new SeededDropout(spec.rate, layerSeed, first);
     case 'BatchNormalization':
       return tf.layers.batchNormalization({
         ...first,
@@ -65,12 +111,48 @@ function toLayer(spec: LayerSpec, index: number, seed: number, first: LayerArgs)
       });
     case 'Activation':
       return tf.layers.activation({ ...first, activation: spec.activation });
+    case 'Conv2D':
+      return tf.layers.conv2d({
+        ...first,
+        filters: spec.filters,
+        kernelSize: spec.kernelSize,
+        strides: spec.strides ?? [1, 1],
+        padding: spec.padding ?? 'valid',
+        dataFormat: 'channelsLast',
+        activation: spec.activation,
+        useBias: spec.useBias !== false,
+        kernelInitializer: makeInitializer(spec.kernelInitializer, layerSeed),
+        kernelRegularizer: makeRegularizer(spec.kernelRegularizer),
+        biasInitializer: 'zeros',
+      });
+    case 'MaxPooling2D':
+      return tf.layers.maxPooling2d({
+        ...first,
+        poolSize: spec.poolSize,
+        strides: spec.strides ?? spec.poolSize,
+        padding: spec.padding ?? 'valid',
+        dataFormat: 'channelsLast',
+      });
+    case 'Reshape':
+      return tf.layers.reshape({ ...first, targetShape: spec.targetShape });
   }
 }
 
 /**
+ * The sum of the layers' weight penalties (L1/L2 regularizers), as Keras adds
+ * them to the loss it minimises and reports; null when no layer has one.
+ * Call inside a tidy or an optimizer's minimize.
+ */
+export function regularizationLoss(model: tf.LayersModel): tf.Scalar | null {
+  const penalties = model.layers.flatMap((layer) => layer.calculateLosses());
+  if (penalties.length === 0) return null;
+  return tf.addN(penalties) as tf.Scalar;
+}
+
+/**
  * The tfjs model for a spec, with Keras's defaults (Glorot-uniform kernels,
- * zero biases, BatchNormalization momentum 0.99 / epsilon 0.001). The same
+ * zero biases, BatchNormalization momentum 0.99 / epsilon 0.001, 'valid'
+ * padding, pooling strides equal to the pool size). The same
  * seed gives the same initial weights on every backend: the random numbers are
  * drawn in JavaScript, not by the backend.
  */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageSet, TrainValidationSplit } from '../data/types';
 import type { EpochMetrics } from '../../shared/runs';
 import type { TrainingConfig } from '../../shared/training-config';
-import { makeOptimizer } from './build-model';
+import { makeOptimizer, regularizationLoss } from './build-model';
 
 /** Keras's backend epsilon: probabilities (when there are no logits) are clipped to [ε, 1 − ε] before the log. */
 const EPSILON = 1e-7;
@@ -168,7 +168,16 @@ export async function evaluate(model: tf.LayersModel, set: ImageSet, chunk = EVA
     // Keep the process responsive (IPC, a cancel flag) during a long evaluation.
     await new Promise((r) => setImmediate(r));
   }
-  return { loss: lossSum / set.count, accuracy: correct / set.count };
+  // Keras's evaluate reports the weight penalties (L1/L2 regularizers) as part of the loss, as fit does.
+  return { loss: lossSum / set.count + penaltyOf(model), accuracy: correct / set.count };
+}
+
+/** The current L1/L2 weight penalty of the whole model (0 without regularizers). */
+function penaltyOf(model: tf.LayersModel): number {
+  const penalty = tf.tidy(() => regularizationLoss(model) ?? tf.scalar(0));
+  const value = penalty.dataSync()[0];
+  penalty.dispose();
+  return value;
 }
 
 function divergedError(epoch: number, batch: number, batches: number, loss: number, lr: number): Error {
@@ -234,7 +243,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
               const pass = forward(xs, true);
               // Kept past minimize's tidy: accuracy comes from this same forward pass.
               outputs = tf.keep(pass.output);
-              return crossEntropy(ys, pass.output, pass.logits);
+              const loss = crossEntropy(ys, pass.output, pass.logits);
+              // Keras minimises (and reports) the cross-entropy plus every layer's weight penalty.
+              const penalty = regularizationLoss(model);
+              return penalty ? tf.add(loss, penalty) : loss;
             },
             true,
             variables,

@@ -10,6 +10,7 @@ import { selectBackend } from './backend';
 import { buildModel } from './build-model';
 import type { FromTrainer, ToTrainer, TrainJob } from './protocol';
 import { train } from './train';
+import { installWasmConvFilterGrad } from './wasm-conv-grad';
 import { installWasmMatMulFix } from './wasm-matmul';
 
 /** Batch messages per epoch: enough for a smooth loss curve, few enough to keep the database small. */
@@ -75,7 +76,11 @@ async function runJob(job: TrainJob, port: Port, cancelled: () => boolean): Prom
   if (problems.length > 0) throw new RangeError(`The model cannot be trained: ${problems[0].message}`);
 
   const { backend, versions } = await selectBackend();
-  if (backend === 'wasm') installWasmMatMulFix();
+  if (backend === 'wasm') {
+    installWasmMatMulFix();
+    // Without it a Conv2D layer cannot learn on wasm (tfjs has no such kernel there).
+    installWasmConvFilterGrad();
+  }
   const dataset = await loadFashionMnist(job.datasetFolder);
   const data = splitTrainValidation(dataset.train, job.config);
   const model = buildModel(job.model, job.config.seed);

@@ -3,9 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, makeOptimizer } from '../../../src/core/engine/build-model';
 import { selectBackend } from '../../../src/core/engine/backend';
 import { summarizeModel } from '../../../src/shared/model-math';
-import { ACTIVATIONS, type ModelSpec } from '../../../src/shared/model-spec';
+import { ACTIVATIONS, type Initializer, type ModelSpec } from '../../../src/shared/model-spec';
 import { PRESETS } from '../../../src/shared/presets';
 import { DEFAULT_CONFIG } from '../../../src/shared/training-config';
+import { regularizationLoss } from '../../../src/core/engine/build-model';
+import { CNN, EVERY_OPTION } from '../../fixtures/model-specs';
 
 const EVERY_LAYER: ModelSpec = {
   inputShape: [28, 28],
@@ -129,6 +131,94 @@ describe('buildModel', () => {
     const json = model.toJSON(null, false) as { config: { layers: { class_name: string; config: { rate?: number } }[] } };
     const dropout = json.config.layers.find((l) => l.class_name === 'Dropout');
     expect(dropout?.config.rate).toBe(0.5);
+    model.dispose();
+  });
+});
+
+const sizeOf = (weights: tf.LayerVariable[]) => weights.reduce((n, w) => n + w.read().size, 0);
+
+describe('buildModel: convolutions, reshapes, initializers and regularizers', () => {
+  it('the CNN has the 225,034 parameters the editor shows, layer by layer', () => {
+    const model = buildModel(CNN, 42);
+    const summary = summarizeModel(CNN);
+    expect(model.countParams()).toBe(225_034);
+    expect(model.layers.map((l) => l.countParams())).toEqual(summary.layers.map((l) => l.params));
+    expect(model.layers.map((l) => (l.outputShape as number[]).slice(1))).toEqual(summary.layers.map((l) => l.outputShape));
+    model.dispose();
+  });
+
+  it('every layer type and option: countParams, per-layer shapes and the trainable split equal the summary', () => {
+    const model = buildModel(EVERY_OPTION, 7);
+    const summary = summarizeModel(EVERY_OPTION);
+    expect(summary.problems).toEqual([]);
+    expect(model.countParams()).toBe(summary.totalParams);
+    expect(model.layers.map((l) => (l.outputShape as number[]).slice(1))).toEqual(summary.layers.map((l) => l.outputShape));
+    expect(model.layers.map((l) => l.countParams())).toEqual(summary.layers.map((l) => l.params));
+    expect(sizeOf(model.trainableWeights)).toBe(summary.trainableParams);
+    expect(sizeOf(model.nonTrainableWeights)).toBe(summary.nonTrainableParams);
+    model.dispose();
+  });
+
+  it('BatchNormalization after Dense(64): 128 trainable weights (gamma, beta) and 128 moving statistics, as tfjs holds them', () => {
+    const spec: ModelSpec = { inputShape: [28, 28], layers: [{ type: 'Flatten' }, { type: 'Dense', units: 64, activation: 'relu' }, { type: 'BatchNormalization' }, { type: 'Dense', units: 10, activation: 'softmax' }] };
+    const model = buildModel(spec, 1);
+    const bn = model.layers[2];
+    const s = summarizeModel(spec).layers[2];
+    expect(sizeOf(bn.trainableWeights)).toBe(s.trainableParams);
+    expect(sizeOf(bn.nonTrainableWeights)).toBe(s.nonTrainableParams);
+    expect(s.trainableParams).toBe(128);
+    model.dispose();
+  });
+
+  it('passes convolution and pooling settings through (strides, padding, no bias)', () => {
+    const model = buildModel(EVERY_OPTION, 7);
+    expect(model.layers[1].getConfig()).toMatchObject({ filters: 8, kernelSize: [5, 3], strides: [2, 1], padding: 'same', useBias: false });
+    expect(model.layers[4].getConfig()).toMatchObject({ poolSize: [3, 3], strides: [2, 2], padding: 'same' });
+    expect(model.layers[6].getConfig()).toMatchObject({ poolSize: [2, 2], strides: [2, 2], padding: 'valid' });
+    model.dispose();
+  });
+
+  it('draws each Keras initializer with the spread Keras gives it, reproducibly for a seed', () => {
+    const init = (kernelInitializer: Initializer, seed = 3) => {
+      const model = buildModel({ inputShape: [400], layers: [{ type: 'Dense', units: 200, activation: 'linear', kernelInitializer }] }, seed);
+      const k = Array.from(model.layers[0].getWeights()[0].dataSync());
+      model.dispose();
+      const mean = k.reduce((a, b) => a + b, 0) / k.length;
+      const std = Math.sqrt(k.reduce((a, b) => a + (b - mean) ** 2, 0) / k.length);
+      return { k, std, max: Math.max(...k.map(Math.abs)) };
+    };
+    // Keras: he_normal has stddev sqrt(2 / fan_in) (truncated normal, variance corrected); glorot_normal sqrt(2 / (in + out)).
+    expect(init('he_normal').std).toBeCloseTo(Math.sqrt(2 / 400), 3);
+    expect(init('glorot_normal').std).toBeCloseTo(Math.sqrt(2 / 600), 3);
+    expect(init('lecun_normal').std).toBeCloseTo(Math.sqrt(1 / 400), 3);
+    expect(init('he_uniform').max).toBeLessThanOrEqual(Math.sqrt(6 / 400));
+    expect(init('he_uniform').max).toBeGreaterThan(Math.sqrt(6 / 400) * 0.99);
+    expect(init('lecun_uniform').max).toBeGreaterThan(Math.sqrt(3 / 400) * 0.99);
+    expect(init('lecun_uniform').max).toBeLessThanOrEqual(Math.sqrt(3 / 400));
+    expect(init('random_uniform').max).toBeLessThanOrEqual(0.05);
+    expect(init('random_normal').std).toBeCloseTo(0.05, 3);
+    expect(init('zeros').max).toBe(0);
+    expect(init('ones').k.every((v) => v === 1)).toBe(true);
+    expect(init('he_normal', 5).k).toEqual(init('he_normal', 5).k);
+    expect(init('he_normal', 5).k).not.toEqual(init('he_normal', 6).k);
+  });
+
+  it('adds the L1/L2 penalty of the kernels, as Keras does', () => {
+    const spec: ModelSpec = {
+      inputShape: [4],
+      layers: [
+        { type: 'Dense', units: 3, activation: 'relu', kernelRegularizer: { l1: 0.1, l2: 0.2 } },
+        { type: 'Dense', units: 2, activation: 'softmax', kernelRegularizer: null },
+      ],
+    };
+    const model = buildModel(spec, 1);
+    const kernel = Array.from(model.layers[0].getWeights()[0].dataSync());
+    const expected = 0.1 * kernel.reduce((a, b) => a + Math.abs(b), 0) + 0.2 * kernel.reduce((a, b) => a + b * b, 0);
+    const penalty = tf.tidy(() => regularizationLoss(model)!.dataSync()[0]);
+    expect(penalty).toBeCloseTo(expected, 5);
+    const plain = buildModel(PRESETS[0].model, 1);
+    expect(regularizationLoss(plain)).toBeNull();
+    plain.dispose();
     model.dispose();
   });
 });
