@@ -1,10 +1,12 @@
 import type { AppInfo } from '../shared/api';
 import { EventHub } from './events';
-import { createLayerlabService, requireDatasetFolder, type LayerlabService } from './layerlab-service';
+import { createLayerlabService, requireDatasetFolder, type LayerlabService, type ServiceOptions } from './layerlab-service';
+import { basename, dirname, extname, join } from 'node:path';
 import { cacheDir as cacheDirOf, defaultDatabasePath, userDataDir } from './paths';
 import { RunService } from './runs/run-service';
 import type { LaunchTrainer } from './runs/trainer-launcher';
 import { openDatabase, type Db } from './store/database';
+import { ComparisonStore } from './store/comparison-store';
 import { DesignStore } from './store/design-store';
 import { RunStore } from './store/run-store';
 
@@ -16,6 +18,8 @@ export interface LayerlabOptions {
   /** Defaults to the per-user data folder. */
   dataDir?: string;
   nativeBinding?: string;
+  /** The desktop shell's native save dialog. */
+  saveFile?: ServiceOptions['saveFile'];
 }
 
 /** Everything one process needs to serve Layerlab: database, runs, events, the contract. */
@@ -44,9 +48,21 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
     events,
     launchTrainer: o.launchTrainer,
     datasetFolder: () => requireDatasetFolder(store, cacheDir),
+    // Beside the database it belongs to, so two databases in one folder never share run-<id> folders.
+    modelsDir: join(dirname(databasePath), `${basename(databasePath, extname(databasePath))}-models`),
   });
   runs.recover();
-  const service = createLayerlabService({ shell: o.shell, databasePath, cacheDir, store, designs, runs, events });
+  const service = createLayerlabService({
+    shell: o.shell,
+    databasePath,
+    cacheDir,
+    store,
+    designs,
+    comparisons: new ComparisonStore(db),
+    runs,
+    events,
+    saveFile: o.saveFile,
+  });
   return {
     db,
     store,

@@ -1,11 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { UserError, type ApiMethod, type AppInfo, type LayerlabApi } from '../shared/api';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError, type ApiMethod, type AppInfo, type LayerlabApi, type ModelArtifacts } from '../shared/api';
+import type { SaveFileRequest } from '../shared/schemas';
 import type { DatasetStatus } from '../shared/dataset';
 import { PRESETS } from '../shared/presets';
 import { downloadFashionMnist } from './data/download';
 import { locateFashionMnist } from './data/fashion-mnist';
 import type { EventHub } from './events';
 import type { RunService } from './runs/run-service';
+import type { ComparisonStore } from './store/comparison-store';
 import type { DesignStore } from './store/design-store';
 import type { RunStore } from './store/run-store';
 
@@ -20,8 +23,11 @@ export interface ServiceOptions {
   cacheDir: string;
   store: RunStore;
   designs: DesignStore;
+  comparisons: ComparisonStore;
   runs: RunService;
   events: EventHub;
+  /** The desktop shell's native save dialog; absent in browser mode, where the page downloads instead. */
+  saveFile?: (request: SaveFileRequest) => Promise<string | null>;
 }
 
 const DATASET_FOLDER_SETTING = 'dataset.fashion-mnist.folder';
@@ -91,5 +97,41 @@ export function createLayerlabService(o: ServiceOptions): LayerlabService {
     saveDesign: (request) => o.designs.save(request),
     renameDesign: (id, name) => o.designs.rename(id, name),
     deleteDesign: (id) => o.designs.delete(id),
+    updateRun: (id, patch) => o.runs.update(id, patch),
+    deleteRun: (id) => o.runs.delete(id),
+    getRuns: (ids) => o.runs.getMany(ids),
+    listComparisons: () => o.comparisons.list(),
+    saveComparison: (request) => {
+      const missing = request.runIds.filter((id) => !o.store.existing([id]).length);
+      if (missing.length) throw new UserError(`No run with id ${missing.join(', ')}`);
+      return o.comparisons.save(request);
+    },
+    deleteComparison: (id) => o.comparisons.delete(id),
+    exportRuns: (ids) => o.runs.exportBundle(ids, `Layerlab ${version}`),
+    importRuns: (bundle) => ({ imported: o.runs.importBundle(bundle) }),
+    exportModel: (id) => readModel(o, id),
+    saveFile: async (request) => {
+      if (!o.saveFile) throw new UserError('Saving through a dialog is for the desktop app; in browser mode the file is downloaded');
+      return { saved: await o.saveFile(request) };
+    },
   };
+}
+
+/** model.json and its weights as the trainer saved them for a completed run. */
+function readModel(o: ServiceOptions, id: number): ModelArtifacts {
+  const run = o.runs.get(id);
+  const dir = o.store.modelPath(id);
+  if (!dir) {
+    throw new UserError(
+      run.status === 'completed'
+        ? `Run ${id} has no saved model (it was trained before models were kept, or imported from a bundle)`
+        : `Run ${id} is ${run.status}: only completed runs keep their trained model`,
+    );
+  }
+  const modelFile = join(dir, 'model.json');
+  if (!existsSync(modelFile)) throw new UserError(`The saved model of run ${id} is missing from ${dir}`);
+  const modelJson = JSON.parse(readFileSync(modelFile, 'utf8'));
+  const weightsFileName: string = modelJson.weightsManifest?.[0]?.paths?.[0] ?? 'weights.bin';
+  const weights = readFileSync(join(dir, weightsFileName));
+  return { modelJson, weightsFileName, weightsBase64: weights.toString('base64') };
 }

@@ -3,6 +3,8 @@
  * Everything else lives in src/core and is shared with the CLI and browser mode.
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu } from 'electron';
+import { writeFileSync } from 'node:fs';
+import type { SaveFileRequest } from '../shared/schemas';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -51,6 +53,18 @@ function createWindow(): void {
   void win.loadURL(appUrl());
 }
 
+/** The native save dialog; the renderer never names a path itself. */
+async function saveWithDialog(request: SaveFileRequest): Promise<string | null> {
+  const options = {
+    defaultPath: join(app.getPath('documents'), request.suggestedName),
+    filters: request.extensions?.length ? [{ name: request.filterName ?? 'File', extensions: request.extensions }] : [],
+  };
+  const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+  if (result.canceled || !result.filePath) return null;
+  writeFileSync(result.filePath, request.base64 !== undefined ? Buffer.from(request.base64, 'base64') : (request.text ?? ''));
+  return result.filePath;
+}
+
 function registerContract(l: Layerlab): void {
   for (const method of API_METHODS) {
     ipcMain.handle(ipcChannel(method), (event, ...args) => {
@@ -68,6 +82,7 @@ app.whenReady().then(() => {
       dataDir: process.env.LAYERLAB_HOME || app.getPath('userData'),
       launchTrainer: utilityTrainer(join(here, 'trainer.js')),
       nativeBinding: electronNativeBinding(),
+      saveFile: saveWithDialog,
     });
   } catch (e) {
     dialog.showErrorBox('Layerlab cannot open its database', (e as Error).message);

@@ -1,7 +1,17 @@
 /** Argument schemas of the contract, checked before a service sees a call from another process. */
 import { z } from 'zod';
 import type { LayerlabApi } from './api';
-import { designIdSchema, designNameSchema, runIdSchema, saveDesignSchema, startRunSchema } from './schemas';
+import {
+  designIdSchema,
+  designNameSchema,
+  runIdSchema,
+  runIdsSchema,
+  runPatchSchema,
+  saveComparisonSchema,
+  saveDesignSchema,
+  saveFileSchema,
+  startRunSchema,
+} from './schemas';
 
 export const apiArgs = {
   appInfo: z.tuple([]),
@@ -18,6 +28,17 @@ export const apiArgs = {
   saveDesign: z.tuple([saveDesignSchema]),
   renameDesign: z.tuple([designIdSchema, designNameSchema]),
   deleteDesign: z.tuple([designIdSchema]),
+  updateRun: z.tuple([runIdSchema, runPatchSchema]),
+  deleteRun: z.tuple([runIdSchema]),
+  getRuns: z.tuple([runIdsSchema.max(16, { error: 'at most 16 runs side by side' })]),
+  listComparisons: z.tuple([]),
+  saveComparison: z.tuple([saveComparisonSchema]),
+  deleteComparison: z.tuple([z.number().int().positive()]),
+  exportRuns: z.tuple([runIdsSchema]),
+  // The bundle is checked by the service (validateBundle) so its messages can say what is wrong.
+  importRuns: z.tuple([z.unknown()]),
+  exportModel: z.tuple([runIdSchema]),
+  saveFile: z.tuple([saveFileSchema]),
 } satisfies { [K in keyof LayerlabApi]: z.ZodType<Parameters<LayerlabApi[K]>> };
 
 

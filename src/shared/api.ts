@@ -5,9 +5,11 @@
  */
 import type { DatasetStatus, DownloadProgress } from './dataset';
 import type { Design, DesignSummary } from './designs';
+import type { RunBundle } from './bundle';
+import type { SavedComparison } from './comparisons';
 import type { Preset } from './presets';
-import type { RunDetail, RunProgress, RunSummary, EpochMetrics } from './runs';
-import type { SaveDesignRequest, StartRunRequest } from './schemas';
+import type { RunDetail, RunPatch, RunProgress, RunSummary, EpochMetrics } from './runs';
+import type { SaveComparisonRequest, SaveDesignRequest, SaveFileRequest, StartRunRequest } from './schemas';
 
 export interface AppInfo {
   version: string;
@@ -45,6 +47,35 @@ export interface LayerlabApi {
   renameDesign(id: number, name: string): Design;
   /** Delete a saved design; runs trained from it keep their own copy of the network. */
   deleteDesign(id: number): { deleted: number };
+  /** Rename, annotate, tag or star a run. */
+  updateRun(id: number, patch: RunPatch): RunSummary;
+  /** Delete a finished run with all its metrics (a queued or training run is refused). */
+  deleteRun(id: number): { deleted: number };
+  /** Several runs with everything recorded, in the order asked (for a comparison). */
+  getRuns(ids: number[]): RunDetail[];
+  /** Saved comparisons, most recently changed first. */
+  listComparisons(): SavedComparison[];
+  /** Save a comparison (no id) or overwrite one (with id) under a unique name. */
+  saveComparison(request: SaveComparisonRequest): SavedComparison;
+  /** Delete a saved comparison (the runs stay). */
+  deleteComparison(id: number): { deleted: number };
+  /** Finished runs as a portable bundle (network, settings, metrics). */
+  exportRuns(ids: number[]): RunBundle;
+  /** Add the runs of a bundle to this database as new runs; nothing existing is changed. */
+  importRuns(bundle: unknown): { imported: RunSummary[] };
+  /** A completed run's trained model in TensorFlow.js layers format (model.json and its weights). */
+  exportModel(id: number): ModelArtifacts;
+  /** Desktop app only: save a file through the native dialog; null when the user cancelled. */
+  saveFile(request: SaveFileRequest): { saved: string | null };
+}
+
+/** A trained model as `tf.loadLayersModel` reads it: model.json naming one weights file. */
+export interface ModelArtifacts {
+  /** The model.json document. */
+  modelJson: unknown;
+  /** The file name model.json refers to ("weights.bin"). */
+  weightsFileName: string;
+  weightsBase64: string;
 }
 
 export type ApiMethod = keyof LayerlabApi;
@@ -65,6 +96,16 @@ export const API_METHODS = [
   'saveDesign',
   'renameDesign',
   'deleteDesign',
+  'updateRun',
+  'deleteRun',
+  'getRuns',
+  'listComparisons',
+  'saveComparison',
+  'deleteComparison',
+  'exportRuns',
+  'importRuns',
+  'exportModel',
+  'saveFile',
 ] as const satisfies readonly ApiMethod[];
 
 // Fails to compile when a contract method is missing from API_METHODS.
@@ -80,6 +121,7 @@ export type LayerlabClient = {
 /** Events pushed from the core to every window. */
 export type LayerlabEvent =
   | { type: 'run-updated'; run: RunSummary }
+  | { type: 'run-deleted'; runId: number }
   | { type: 'run-epoch'; runId: number; epoch: EpochMetrics }
   | { type: 'run-progress'; progress: RunProgress }
   | { type: 'dataset-progress'; progress: DownloadProgress }

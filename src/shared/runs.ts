@@ -51,10 +51,16 @@ export interface RunSummary {
   presetId: string | null;
   optimizer: string;
   learningRate: number;
+  batchSize: number;
+  /** The network in a few words: "Dense 64-128-256-128-64 relu". */
+  architecture: string;
   epochsDone: number;
   epochsPlanned: number;
   bestValAccuracy: number | null;
   bestEpoch: number | null;
+  /** Validation accuracy and loss of the last finished epoch. */
+  finalValAccuracy: number | null;
+  finalValLoss: number | null;
   testAccuracy: number | null;
   testLoss: number | null;
   backend: string | null;
@@ -64,6 +70,19 @@ export interface RunSummary {
   /** Seconds from start to finish (or to now while running). */
   durationSeconds: number | null;
   error: string | null;
+  notes: string;
+  tags: string[];
+  starred: boolean;
+  /** A completed run keeps its trained weights; they can be exported. */
+  hasModel: boolean;
+}
+
+/** What a user can change about a recorded run. */
+export interface RunPatch {
+  name?: string;
+  notes?: string;
+  tags?: string[];
+  starred?: boolean;
 }
 
 /** Everything recorded about a run. */

@@ -326,3 +326,43 @@ export const saveDesignSchema = z.strictObject({
   config: trainingConfigSchema,
 });
 export type SaveDesignRequest = z.infer<typeof saveDesignSchema>;
+
+export const runPatchSchema = z.strictObject({
+  name: z.string().trim().min(1, { error: 'a run needs a name' }).max(200, { error: 'name must be at most 200 characters' }).optional(),
+  notes: z.string().max(20_000, { error: 'notes must be at most 20,000 characters' }).optional(),
+  tags: z
+    .array(z.string().trim().min(1, { error: 'a tag must not be empty' }).max(50, { error: 'a tag must be at most 50 characters' }))
+    .max(50, { error: 'at most 50 tags' })
+    .optional(),
+  starred: z.boolean().optional(),
+});
+
+export const runIdsSchema = z
+  .array(runIdSchema)
+  .min(1, { error: 'choose at least one run' })
+  .max(10_000, { error: 'at most 10,000 runs at once' });
+
+export const comparisonOptionsSchema = z.strictObject({
+  xAxis: z.enum(['epoch', 'time']).optional(),
+  logScale: z.boolean().optional(),
+  smoothing: z.number().min(0).lt(1).optional(),
+  onlyDifferences: z.boolean().optional(),
+});
+
+export const saveComparisonSchema = z.strictObject({
+  id: z.number().int().positive().optional(),
+  name: z.string().trim().min(1, { error: 'a comparison needs a name' }).max(120),
+  runIds: z.array(runIdSchema).min(2, { error: 'a comparison needs at least 2 runs' }).max(16, { error: 'at most 16 runs side by side' }),
+  options: comparisonOptionsSchema,
+});
+export type SaveComparisonRequest = z.infer<typeof saveComparisonSchema>;
+
+export const saveFileSchema = z.strictObject({
+  suggestedName: z.string().min(1).max(255),
+  /** Text as is, or bytes as base64. */
+  text: z.string().optional(),
+  base64: z.string().optional(),
+  filterName: z.string().max(100).optional(),
+  extensions: z.array(z.string().max(10)).max(10).optional(),
+});
+export type SaveFileRequest = z.infer<typeof saveFileSchema>;

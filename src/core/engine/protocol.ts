@@ -9,6 +9,8 @@ export interface TrainJob {
   config: TrainingConfig;
   /** Folder holding the four Fashion-MNIST IDX files. */
   datasetFolder: string;
+  /** Where to save the trained model (model.json + weights.bin) when the run completes; none when absent. */
+  modelDir?: string;
 }
 
 export type ToTrainer = { type: 'start'; job: TrainJob } | { type: 'cancel' };
@@ -25,6 +27,8 @@ export type FromTrainer =
   | { type: 'epoch'; metrics: EpochMetrics }
   /** The test set was evaluated after the last epoch. */
   | { type: 'test'; loss: number; accuracy: number }
+  /** The completed run's model was saved in TensorFlow.js layers format (before 'finished'). */
+  | { type: 'model-saved'; path: string }
   /** Training ended on its own or because it was asked to stop. */
   | { type: 'finished'; status: 'completed' | 'cancelled' }
   /** Training could not go on; the message is for the user (e.g. "Training diverged at epoch 2: ..."). */

@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, validateBundle, type RunBundle } from '../../shared/bundle';
 import { UserError } from '../../shared/api';
 import { summarizeModel } from '../../shared/model-math';
 import { findPreset } from '../../shared/presets';
-import { isTerminal, type RunDetail, type RunSummary } from '../../shared/runs';
+import { isTerminal, type RunDetail, type RunPatch, type RunSummary } from '../../shared/runs';
 import type { StartRunRequest } from '../../shared/schemas';
 import type { EventHub } from '../events';
 import type { FromTrainer } from '../engine/protocol';
@@ -31,6 +33,8 @@ export interface RunServiceOptions {
   launchTrainer: LaunchTrainer;
   /** Folder of the dataset files, or a UserError explaining why there is none. */
   datasetFolder: () => string;
+  /** Where completed runs keep their trained models (one folder each); none kept when absent. */
+  modelsDir?: string;
 }
 
 /**
@@ -107,6 +111,57 @@ export class RunService {
     return run;
   }
 
+  update(id: number, patch: RunPatch): RunSummary {
+    this.get(id);
+    const run = this.o.store.updateRun(id, patch);
+    this.o.events.emit({ type: 'run-updated', run });
+    return run;
+  }
+
+  /** Delete a finished run and its metrics; a queued or training run must be cancelled first. */
+  delete(id: number): { deleted: number } {
+    const run = this.get(id);
+    if (!isTerminal(run.status)) {
+      throw new UserError(`Run ${id} "${run.name}" is ${run.status}; cancel it before deleting it`);
+    }
+    this.o.store.deleteRun(id);
+    this.o.events.emit({ type: 'run-deleted', runId: id });
+    return { deleted: id };
+  }
+
+  /** Several runs in the order asked; an unknown id is named. */
+  getMany(ids: number[]): RunDetail[] {
+    return ids.map((id) => this.get(id));
+  }
+
+  exportBundle(ids: number[], app: string): RunBundle {
+    const runs = ids.map((id) => {
+      const r = this.get(id);
+      if (!isTerminal(r.status)) throw new UserError(`Run ${id} "${r.name}" is still ${r.status}; only finished runs can be exported`);
+      return {
+        sourceId: r.id, name: r.name, status: r.status, presetId: r.presetId, model: r.model, config: r.config,
+        dataset: r.dataset, environment: r.environment, createdAt: r.createdAt, startedAt: r.startedAt,
+        finishedAt: r.finishedAt, testLoss: r.testLoss, testAccuracy: r.testAccuracy, error: r.error,
+        notes: r.notes, tags: r.tags, starred: r.starred, epochs: r.epochs, batchLosses: r.batchLosses,
+      };
+    });
+    return { format: BUNDLE_FORMAT, version: BUNDLE_VERSION, exportedAt: new Date().toISOString(), app, runs };
+  }
+
+  /** Add a bundle's runs as new runs (all or none); messages say what is wrong with a bad bundle. */
+  importBundle(data: unknown): RunSummary[] {
+    let bundle: RunBundle;
+    try {
+      bundle = validateBundle(data);
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    const ids = this.o.store.importRuns(bundle.runs, hostname());
+    const runs = ids.map((id) => this.o.store.getSummary(id));
+    for (const run of runs) this.o.events.emit({ type: 'run-updated', run });
+    return runs;
+  }
+
   /** Resolves when the run has ended, whichever way. */
   whenDone(id: number): Promise<void> {
     return this.done.get(id) ?? Promise.resolve();
@@ -156,7 +211,8 @@ export class RunService {
     this.emitRun(id);
     trainer.onMessage((m) => this.onTrainerMessage(active, m));
     trainer.onExit((code, signal) => this.onTrainerExit(active, code, signal));
-    trainer.send({ type: 'start', job: { runId: id, model: run.model, config: run.config, datasetFolder: folder } });
+    const modelDir = this.o.modelsDir ? join(this.o.modelsDir, `run-${id}`) : undefined;
+    trainer.send({ type: 'start', job: { runId: id, model: run.model, config: run.config, datasetFolder: folder, modelDir } });
   }
 
   private onTrainerMessage(a: ActiveRun, m: FromTrainer): void {
@@ -197,6 +253,9 @@ export class RunService {
         break;
       case 'test':
         store.recordTest(a.id, m.loss, m.accuracy);
+        break;
+      case 'model-saved':
+        store.setModelPath(a.id, m.path);
         break;
       case 'finished':
         a.ended = true;

@@ -1,3 +1,5 @@
+import { architectureSummary } from '../../shared/architecture';
+import type { BundledRun } from '../../shared/bundle';
 import type { Db } from './database';
 import type { ModelSpec } from '../../shared/model-spec';
 import type { TrainingConfig } from '../../shared/training-config';
@@ -8,6 +10,7 @@ import {
   type Environment,
   type EpochMetrics,
   type RunDetail,
+  type RunPatch,
   type RunStatus,
   type RunSummary,
 } from '../../shared/runs';
@@ -31,6 +34,8 @@ interface RunRow {
   preset_id: string | null;
   optimizer: string;
   learning_rate: number;
+  batch_size: number;
+  architecture: string;
   epochs_planned: number;
   backend: string | null;
   created_at: string;
@@ -42,6 +47,12 @@ interface RunRow {
   epochs_done: number;
   best_val_accuracy: number | null;
   best_epoch: number | null;
+  final_val_accuracy: number | null;
+  final_val_loss: number | null;
+  notes: string;
+  starred: number;
+  tags: string | null;
+  model_path: string | null;
   host: string;
   owner_pid: number;
   trainer_pid: number | null;
@@ -51,13 +62,10 @@ interface RunRow {
   environment_json: string | null;
 }
 
-// Best epoch = the earliest epoch reaching the highest validation accuracy.
+// The figures the table shows live on the run row (kept by addEpoch); tags are joined in.
+const TAG_SEPARATOR = '\u001f';
 const SUMMARY_SELECT = `
-  SELECT r.*,
-    (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS epochs_done,
-    (SELECT MAX(val_accuracy) FROM epochs e WHERE e.run_id = r.id) AS best_val_accuracy,
-    (SELECT epoch FROM epochs e WHERE e.run_id = r.id AND e.val_accuracy IS NOT NULL
-       ORDER BY e.val_accuracy DESC, e.epoch ASC LIMIT 1) AS best_epoch
+  SELECT r.*, (SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run_id = r.id) AS tags
   FROM runs r`;
 
 const now = () => new Date().toISOString();
@@ -71,8 +79,8 @@ export class RunStore {
     const info = this.db
       .prepare(
         `INSERT INTO runs (name, status, preset_id, dataset_id, model_json, config_json, optimizer, learning_rate,
-           batch_size, epochs_planned, seed, host, owner_pid, created_at)
-         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           batch_size, epochs_planned, seed, host, owner_pid, created_at, architecture)
+         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         run.name,
@@ -88,6 +96,7 @@ export class RunStore {
         run.host,
         run.ownerPid,
         now(),
+        architectureSummary(run.model),
       );
     return this.getSummary(Number(info.lastInsertRowid));
   }
@@ -106,14 +115,101 @@ export class RunStore {
       .run(JSON.stringify(environment), environment.backend, JSON.stringify(dataset), id);
   }
 
-  /** Commit one finished epoch (its own transaction, so a crash after it keeps it). */
+  /** Commit one finished epoch and the run's figures with it (one transaction, so a crash after it keeps both). */
   addEpoch(id: number, m: EpochMetrics): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(id, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.seconds, now());
+      this.refreshFigures(id);
+    })();
+  }
+
+  /** Recompute the run row's epoch figures from its epochs (best = earliest epoch with the highest validation accuracy). */
+  private refreshFigures(id: number): void {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `UPDATE runs SET
+           epochs_done = (SELECT COUNT(*) FROM epochs e WHERE e.run_id = runs.id),
+           best_val_accuracy = (SELECT MAX(val_accuracy) FROM epochs e WHERE e.run_id = runs.id),
+           best_epoch = (SELECT epoch FROM epochs e WHERE e.run_id = runs.id AND e.val_accuracy IS NOT NULL
+                         ORDER BY e.val_accuracy DESC, e.epoch ASC LIMIT 1),
+           final_val_accuracy = (SELECT val_accuracy FROM epochs e WHERE e.run_id = runs.id ORDER BY epoch DESC LIMIT 1),
+           final_val_loss = (SELECT val_loss FROM epochs e WHERE e.run_id = runs.id ORDER BY epoch DESC LIMIT 1)
+         WHERE id = ?`,
       )
-      .run(id, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.seconds, now());
+      .run(id);
+  }
+
+  /** Where the trainer saved a completed run's model. */
+  setModelPath(id: number, path: string): void {
+    this.db.prepare(`UPDATE runs SET model_path = ? WHERE id = ?`).run(path, id);
+  }
+
+  modelPath(id: number): string | null {
+    const row = this.db.prepare(`SELECT model_path FROM runs WHERE id = ?`).get(id) as { model_path: string | null } | undefined;
+    return row?.model_path ?? null;
+  }
+
+  /** Rename, annotate, tag or star a run. */
+  updateRun(id: number, patch: RunPatch): RunSummary {
+    this.row(id);
+    this.db.transaction(() => {
+      if (patch.name !== undefined) this.db.prepare(`UPDATE runs SET name = ? WHERE id = ?`).run(patch.name, id);
+      if (patch.notes !== undefined) this.db.prepare(`UPDATE runs SET notes = ? WHERE id = ?`).run(patch.notes, id);
+      if (patch.starred !== undefined) this.db.prepare(`UPDATE runs SET starred = ? WHERE id = ?`).run(patch.starred ? 1 : 0, id);
+      if (patch.tags !== undefined) {
+        this.db.prepare(`DELETE FROM run_tags WHERE run_id = ?`).run(id);
+        const add = this.db.prepare(`INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)`);
+        for (const tag of patch.tags) add.run(id, tag);
+      }
+    })();
+    return this.getSummary(id);
+  }
+
+  /**
+   * Add runs from a bundle as new runs (new ids; nothing existing is touched), all
+   * or none. Returns the new ids in bundle order.
+   */
+  importRuns(runs: BundledRun[], host: string): number[] {
+    const insertRun = this.db.prepare(
+      `INSERT INTO runs (name, status, preset_id, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size,
+         epochs_planned, seed, dataset_json, environment_json, backend, host, owner_pid, created_at, started_at, finished_at,
+         test_loss, test_accuracy, error, notes, starred, architecture)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertEpoch = this.db.prepare(
+      `INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertBatch = this.db.prepare(`INSERT OR REPLACE INTO batch_losses (run_id, epoch, batch, loss) VALUES (?, ?, ?, ?)`);
+    const insertTag = this.db.prepare(`INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)`);
+    return this.db.transaction(() =>
+      runs.map((r) => {
+        const c = r.config;
+        const id = Number(
+          insertRun.run(
+            r.name, r.status, r.presetId, r.dataset?.id ?? 'fashion-mnist', JSON.stringify(r.model), JSON.stringify(c),
+            c.optimizer, c.learningRate, c.batchSize, c.epochs, c.seed,
+            r.dataset ? JSON.stringify(r.dataset) : null, r.environment ? JSON.stringify(r.environment) : null,
+            r.environment?.backend ?? null, r.environment?.host ?? host, r.createdAt, r.startedAt, r.finishedAt,
+            r.testLoss, r.testAccuracy, r.error, r.notes, r.starred ? 1 : 0, architectureSummary(r.model),
+          ).lastInsertRowid,
+        );
+        for (const e of r.epochs) insertEpoch.run(id, e.epoch, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, r.finishedAt ?? r.createdAt);
+        for (const b of r.batchLosses) insertBatch.run(id, b.epoch, b.batch, b.loss);
+        for (const t of r.tags) insertTag.run(id, t);
+        this.refreshFigures(id);
+        return id;
+      }),
+    )();
+  }
+
+  /** Delete a run with its epochs, batch losses and tags. The caller decides whether it may be deleted. */
+  deleteRun(id: number): void {
+    this.db.prepare(`DELETE FROM runs WHERE id = ?`).run(id);
   }
 
   addBatchLoss(id: number, b: BatchLoss): void {
@@ -163,6 +259,14 @@ export class RunStore {
   listRuns(): RunSummary[] {
     const rows = this.db.prepare(`${SUMMARY_SELECT} ORDER BY r.created_at DESC, r.id DESC`).all() as RunRow[];
     return rows.map(toSummary);
+  }
+
+  /** Ids that exist, in the order asked. */
+  existing(ids: number[]): number[] {
+    const found = new Set(
+      (this.db.prepare(`SELECT id FROM runs WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as { id: number }[]).map((r) => r.id),
+    );
+    return ids.filter((id) => found.has(id));
   }
 
   getSummary(id: number): RunSummary {
@@ -219,10 +323,14 @@ function toSummary(r: RunRow): RunSummary {
     presetId: r.preset_id,
     optimizer: r.optimizer,
     learningRate: r.learning_rate,
+    batchSize: r.batch_size,
+    architecture: r.architecture,
     epochsDone: r.epochs_done,
     epochsPlanned: r.epochs_planned,
     bestValAccuracy: r.best_val_accuracy,
     bestEpoch: r.best_epoch,
+    finalValAccuracy: r.final_val_accuracy,
+    finalValLoss: r.final_val_loss,
     testAccuracy: r.test_accuracy,
     testLoss: r.test_loss,
     backend: r.backend,
@@ -231,5 +339,9 @@ function toSummary(r: RunRow): RunSummary {
     finishedAt: r.finished_at,
     durationSeconds: r.started_at && end !== null ? Math.max(0, (end - Date.parse(r.started_at)) / 1000) : null,
     error: r.error,
+    notes: r.notes,
+    tags: r.tags ? r.tags.split(TAG_SEPARATOR).sort((a, b) => a.localeCompare(b)) : [],
+    starred: r.starred === 1,
+    hasModel: r.model_path !== null,
   };
 }
