@@ -8,7 +8,7 @@ import type { SaveFileRequest } from '../shared/schemas';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { API_METHODS } from '../shared/api';
+import { API_METHODS, UserError } from '../shared/api';
 import { IPC_EVENT_CHANNEL, ipcChannel } from '../shared/wire';
 import { openLayerlab, type Layerlab } from '../core/app';
 import { dispatch } from '../core/dispatch';
@@ -61,7 +61,11 @@ async function saveWithDialog(request: SaveFileRequest): Promise<string | null> 
   };
   const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
   if (result.canceled || !result.filePath) return null;
-  writeFileSync(result.filePath, request.base64 !== undefined ? Buffer.from(request.base64, 'base64') : (request.text ?? ''));
+  try {
+    writeFileSync(result.filePath, request.base64 !== undefined ? Buffer.from(request.base64, 'base64') : (request.text ?? ''));
+  } catch (e) {
+    throw new UserError(`Cannot write ${result.filePath}: ${(e as Error).message}`);
+  }
   return result.filePath;
 }
 

@@ -172,6 +172,19 @@ describe('the run lifecycle', () => {
     expect(after.epochs.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('refuses to delete a run while it is queued or training; deletes it once it has ended', async () => {
+    const run = startPreset('seed-model-3', { epochs: 1, limit: 1000 });
+    const queued = startPreset('seed-model-3', { epochs: 1, limit: 1000 });
+    expect(() => app.runs.delete(run.id)).toThrow(/is (queued|running); cancel it before deleting it/);
+    expect(() => app.runs.delete(queued.id)).toThrow(/is queued; cancel it before deleting it/);
+    expect(() => app.runs.exportBundle([run.id], 'test')).toThrow(/only finished runs can be exported/);
+    app.runs.cancel(queued.id);
+    await app.runs.whenDone(run.id);
+    expect(app.runs.delete(run.id)).toEqual({ deleted: run.id });
+    expect(events.some((e) => e.type === 'run-deleted' && e.runId === run.id)).toBe(true);
+    expect(app.runs.list().map((r) => r.id)).toEqual([queued.id]);
+  });
+
   it('refuses a network that cannot be trained, recording nothing', () => {
     const preset = findPreset('seed-model-3')!;
     const broken = { ...preset.model, layers: preset.model.layers.slice(0, -1) };
