@@ -3,6 +3,7 @@
  * process, real Fashion-MNIST. These are the lessons and promises a user sees.
  */
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LayerlabEvent } from '../../src/shared/api';
@@ -180,7 +181,10 @@ describe('the run lifecycle', () => {
     expect(() => app.runs.exportBundle([run.id], 'test')).toThrow(/only finished runs can be exported/);
     app.runs.cancel(queued.id);
     await app.runs.whenDone(run.id);
+    const modelDir = app.store.modelPath(run.id)!;
+    expect(existsSync(join(modelDir, 'model.json'))).toBe(true);
     expect(app.runs.delete(run.id)).toEqual({ deleted: run.id });
+    expect(existsSync(modelDir)).toBe(false);
     expect(events.some((e) => e.type === 'run-deleted' && e.runId === run.id)).toBe(true);
     expect(app.runs.list().map((r) => r.id)).toEqual([queued.id]);
   });

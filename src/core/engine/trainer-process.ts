@@ -9,6 +9,7 @@ import { summarizeModel } from '../../shared/model-math';
 import { selectBackend } from './backend';
 import { buildModel } from './build-model';
 import type { FromTrainer, ToTrainer, TrainJob } from './protocol';
+import { saveModel } from './save-model';
 import { train } from './train';
 import { installWasmConvFilterGrad } from './wasm-conv-grad';
 import { installWasmMatMulFix } from './wasm-matmul';
@@ -114,6 +115,15 @@ async function runJob(job: TrainJob, port: Port, cancelled: () => boolean): Prom
     onEpoch: (metrics) => void port.post({ type: 'epoch', metrics }),
   });
   if (result.test) void port.post({ type: 'test', loss: result.test.loss, accuracy: result.test.accuracy });
+  if (result.status === 'completed' && job.modelDir) {
+    // A model that cannot be saved costs the export, not the run: its metrics are already recorded.
+    try {
+      const path = await saveModel(model, job.modelDir);
+      await port.post({ type: 'model-saved', path });
+    } catch (error) {
+      process.stderr.write(`Run ${job.runId}: the trained model could not be saved to ${job.modelDir}: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
   return result.status;
 }
 

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, validateBundle, type RunBundle } from '../../shared/bundle';
 import { UserError } from '../../shared/api';
@@ -124,7 +125,10 @@ export class RunService {
     if (!isTerminal(run.status)) {
       throw new UserError(`Run ${id} "${run.name}" is ${run.status}; cancel it before deleting it`);
     }
+    const modelDir = this.o.store.modelPath(id);
     this.o.store.deleteRun(id);
+    // Its trained model goes with it; a folder that can't be removed is left, not a reason to fail.
+    if (modelDir) rmSync(modelDir, { recursive: true, force: true });
     this.o.events.emit({ type: 'run-deleted', runId: id });
     return { deleted: id };
   }
