@@ -9,6 +9,7 @@ import { designFile } from '../../src/shared/design-file';
 import { findPreset } from '../../src/shared/presets';
 import { openDatabase } from '../../src/core/store/database';
 import { DesignStore } from '../../src/core/store/design-store';
+import { CNN } from '../fixtures/model-specs';
 import { tempDir } from '../helpers';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,19 +32,6 @@ function cli(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const CNN = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: 'Conv2D', filters: 32, kernelSize: [3, 3], activation: 'relu' },
-    { type: 'MaxPooling2D', poolSize: [2, 2] },
-    { type: 'Conv2D', filters: 64, kernelSize: [3, 3], activation: 'relu' },
-    { type: 'MaxPooling2D', poolSize: [2, 2] },
-    { type: 'Flatten' },
-    { type: 'Dense', units: 128, activation: 'relu' },
-    { type: 'Dropout', rate: 0.3 },
-    { type: 'Dense', units: 10, activation: 'softmax' },
-  ],
-};
 
 // A tf.keras 2 model.to_json() of seed-model-3, as Keras writes it (trimmed of fields Layerlab ignores).
 const kerasSeed3 = JSON.stringify({
@@ -78,7 +66,7 @@ describe('layerlab summary', () => {
 
   it('reads a design file exported from the editor (the CNN: 225,034)', () => {
     const file = join(t.dir, 'cnn.json');
-    writeFileSync(file, JSON.stringify(designFile('CNN', CNN as never, findPreset('seed-model-3')!.config)));
+    writeFileSync(file, JSON.stringify(designFile('CNN', CNN, findPreset('seed-model-3')!.config)));
     const r = cli('summary', '--design', file, '--json');
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
@@ -88,7 +76,7 @@ describe('layerlab summary', () => {
 
   it('finds a saved design by name in the database', () => {
     const conn = openDatabase(db);
-    new DesignStore(conn).save({ name: 'My CNN', model: CNN as never, config: findPreset('seed-model-3')!.config });
+    new DesignStore(conn).save({ name: 'My CNN', model: CNN, config: findPreset('seed-model-3')!.config });
     conn.close();
     const r = cli('summary', '--design', 'my cnn', '--json');
     expect(r.code, r.stderr).toBe(0);
@@ -127,7 +115,7 @@ describe('layerlab summary', () => {
 
   it('refuses a design file from a newer Layerlab', () => {
     const file = join(t.dir, 'future.json');
-    writeFileSync(file, JSON.stringify({ ...designFile('x', CNN as never, findPreset('seed-model-3')!.config), version: 9 }));
+    writeFileSync(file, JSON.stringify({ ...designFile('x', CNN, findPreset('seed-model-3')!.config), version: 9 }));
     const r = cli('summary', '--design', file);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/newer version of Layerlab \(design format 9/);
