@@ -44,6 +44,15 @@ export function summaryJson(run: RunSummary) {
   };
 }
 
+/** What `import` prints: the new id of every run, beside the id it had where it came from. */
+export function importedText(runs: RunSummary[], sourceIds: number[], databasePath: string): string {
+  const width = Math.max(...runs.map((r) => String(r.id).length));
+  return [
+    `Imported ${runs.length} run${runs.length === 1 ? '' : 's'} into ${databasePath}:`,
+    ...runs.map((r, i) => `  ${String(r.id).padStart(width)}  ${r.name} (was ${sourceIds[i]})`),
+  ].join('\n');
+}
+
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
 
 export function duration(seconds: number | null): string {

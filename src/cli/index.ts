@@ -12,6 +12,7 @@ import { describeIssues, runIdSchema, startRunSchema } from '../shared/schemas';
 import { openLayerlab, type Layerlab } from '../core/app';
 import { forkTrainer } from '../core/runs/node-trainer';
 import { startBrowserServer } from '../core/server/browser-server';
+import { exportCommand, importCommand } from './export';
 import { duration, runJson, runsTable, runText, summaryJson, summaryJsonOf, summaryText } from './format';
 import { resolveModelSource } from './model-source';
 
@@ -24,7 +25,17 @@ Usage:
                  [--db PATH] [--json]
   layerlab runs [--db PATH] [--json]
   layerlab show ID [--db PATH] [--json]
+  layerlab export ID... --format csv|json|html|bundle|model --out PATH [--smoothing X] [--title S] [--db PATH] [--json]
+  layerlab import FILE [--db PATH] [--json]
   layerlab serve [--port N] [--host ADDR] [--db PATH]
+
+Export formats:
+  csv     the curves' data, tidy: run_id,run,epoch,seconds,metric,value,smoothed
+  json    the same data with each run's label and settings
+  html    a comparison report in one file (charts, summary, settings, architecture), readable offline
+  bundle  the runs (network, settings, metrics) to import into another database with \`layerlab import\`
+  model   one completed run's trained model for tf.loadLayersModel: PATH is a folder for model.json and its weights
+  --smoothing X  TensorBoard's smoothing weight from 0 (raw, the default) up to 1, for csv, json and html
 
 Presets: ${PRESETS.map((p) => p.id).join(', ')}
 Database: --db PATH, else $LAYERLAB_DB, else the desktop app's file in the per-user data folder.`;
@@ -209,10 +220,14 @@ export async function main(argv: string[]): Promise<number> {
         return await runs(rest);
       case 'show':
         return await show(rest);
+      case 'export':
+        return await exportCommand(rest, open);
+      case 'import':
+        return await importCommand(rest, open);
       case 'serve':
         return await serve(rest);
       default:
-        throw new UserError(`Unknown command "${command}"; try summary, train, runs, show or serve (--help lists them)`);
+        throw new UserError(`Unknown command "${command}"; try summary, train, runs, show, export, import or serve (--help lists them)`);
     }
   } catch (e) {
     const err = e as Error & { code?: string };

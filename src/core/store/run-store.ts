@@ -64,9 +64,14 @@ interface RunRow {
 
 // The figures the table shows live on the run row (kept by addEpoch); tags are joined in.
 const TAG_SEPARATOR = '\u001f';
-const SUMMARY_SELECT = `
-  SELECT r.*, (SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run_id = r.id) AS tags
-  FROM runs r`;
+const SUMMARY_COLUMNS = `r.id, r.name, r.status, r.preset_id, r.optimizer, r.learning_rate, r.batch_size, r.architecture,
+  r.epochs_planned, r.backend, r.created_at, r.started_at, r.finished_at, r.test_loss, r.test_accuracy, r.error,
+  r.epochs_done, r.best_val_accuracy, r.best_epoch, r.final_val_accuracy, r.final_val_loss, r.notes, r.starred, r.model_path,
+  r.host, r.owner_pid, r.trainer_pid`;
+const TAGS = `(SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run_id = r.id) AS tags`;
+// The runs list reads only what a row shows (10,000 runs' specs would be megabytes of JSON nobody looks at).
+const SUMMARY_SELECT = `SELECT ${SUMMARY_COLUMNS}, ${TAGS} FROM runs r`;
+const DETAIL_SELECT = `SELECT r.*, ${TAGS} FROM runs r`;
 
 const now = () => new Date().toISOString();
 
@@ -275,7 +280,7 @@ export class RunStore {
 
   /** null when no run has this id. */
   findRun(id: number): RunDetail | null {
-    const row = this.db.prepare(`${SUMMARY_SELECT} WHERE r.id = ?`).get(id) as RunRow | undefined;
+    const row = this.db.prepare(`${DETAIL_SELECT} WHERE r.id = ?`).get(id) as RunRow | undefined;
     if (!row) return null;
     const epochs = this.db
       .prepare(
