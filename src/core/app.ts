@@ -20,6 +20,7 @@ export interface LayerlabOptions {
   nativeBinding?: string;
   /** The desktop shell's native save dialog. */
   saveFile?: ServiceOptions['saveFile'];
+  saveReportPdf?: ServiceOptions['saveReportPdf'];
 }
 
 /** Everything one process needs to serve Layerlab: database, runs, events, the contract. */
@@ -62,6 +63,7 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
     runs,
     events,
     saveFile: o.saveFile,
+    saveReportPdf: o.saveReportPdf,
   });
   return {
     db,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, type ApiMethod, type AppInfo, type LayerlabApi, type ModelArtifacts } from '../shared/api';
-import type { SaveFileRequest } from '../shared/schemas';
+import type { SaveFileRequest, SavePdfRequest } from '../shared/schemas';
 import type { DatasetStatus } from '../shared/dataset';
 import { PRESETS } from '../shared/presets';
 import { downloadFashionMnist } from './data/download';
@@ -28,6 +28,8 @@ export interface ServiceOptions {
   events: EventHub;
   /** The desktop shell's native save dialog; absent in browser mode, where the page downloads instead. */
   saveFile?: (request: SaveFileRequest) => Promise<string | null>;
+  /** The desktop shell's PDF printing of a report; absent in browser mode (the browser prints the HTML report). */
+  saveReportPdf?: (request: SavePdfRequest) => Promise<string | null>;
 }
 
 const DATASET_FOLDER_SETTING = 'dataset.fashion-mnist.folder';
@@ -113,6 +115,10 @@ export function createLayerlabService(o: ServiceOptions): LayerlabService {
     saveFile: async (request) => {
       if (!o.saveFile) throw new UserError('Saving through a dialog is for the desktop app; in browser mode the file is downloaded');
       return { saved: await o.saveFile(request) };
+    },
+    saveReportPdf: async (request) => {
+      if (!o.saveReportPdf) throw new UserError('PDF export is for the desktop app; in browser mode save the HTML report and print it to PDF');
+      return { saved: await o.saveReportPdf(request) };
     },
   };
 }

@@ -3,8 +3,8 @@
  * Everything else lives in src/core and is shared with the CLI and browser mode.
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu } from 'electron';
-import { writeFileSync } from 'node:fs';
-import type { SaveFileRequest } from '../shared/schemas';
+import { rmSync, writeFileSync } from 'node:fs';
+import type { SaveFileRequest, SavePdfRequest } from '../shared/schemas';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -69,6 +69,31 @@ async function saveWithDialog(request: SaveFileRequest): Promise<string | null> 
   return result.filePath;
 }
 
+/**
+ * A report printed to PDF by a hidden window with scripts off (the report has none,
+ * and no external references), then saved where the user chooses.
+ */
+async function savePdfWithDialog(request: SavePdfRequest): Promise<string | null> {
+  const options = { defaultPath: join(app.getPath('documents'), request.suggestedName), filters: [{ name: 'PDF', extensions: ['pdf'] }] };
+  const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+  if (result.canceled || !result.filePath) return null;
+  const page = join(app.getPath('temp'), `layerlab-report-${process.pid}-${Date.now()}.html`);
+  const printer = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, javascript: false } });
+  printer.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  try {
+    writeFileSync(page, request.html);
+    await printer.loadFile(page);
+    const pdf = await printer.webContents.printToPDF({ printBackground: true, landscape: true, pageSize: 'A4' });
+    writeFileSync(result.filePath, pdf);
+    return result.filePath;
+  } catch (e) {
+    throw new UserError(`Cannot write ${result.filePath}: ${(e as Error).message}`);
+  } finally {
+    printer.destroy();
+    rmSync(page, { force: true });
+  }
+}
+
 function registerContract(l: Layerlab): void {
   for (const method of API_METHODS) {
     ipcMain.handle(ipcChannel(method), (event, ...args) => {
@@ -87,6 +112,7 @@ app.whenReady().then(() => {
       launchTrainer: utilityTrainer(join(here, 'trainer.js')),
       nativeBinding: electronNativeBinding(),
       saveFile: saveWithDialog,
+      saveReportPdf: savePdfWithDialog,
     });
   } catch (e) {
     dialog.showErrorBox('Layerlab cannot open its database', (e as Error).message);

@@ -10,6 +10,7 @@ import {
   saveComparisonSchema,
   saveDesignSchema,
   saveFileSchema,
+  savePdfSchema,
   startRunSchema,
 } from './schemas';
 
@@ -39,6 +40,7 @@ export const apiArgs = {
   importRuns: z.tuple([z.unknown()]),
   exportModel: z.tuple([runIdSchema]),
   saveFile: z.tuple([saveFileSchema]),
+  saveReportPdf: z.tuple([savePdfSchema]),
 } satisfies { [K in keyof LayerlabApi]: z.ZodType<Parameters<LayerlabApi[K]>> };
 
 

@@ -9,7 +9,7 @@ import type { RunBundle } from './bundle';
 import type { SavedComparison } from './comparisons';
 import type { Preset } from './presets';
 import type { RunDetail, RunPatch, RunProgress, RunSummary, EpochMetrics } from './runs';
-import type { SaveComparisonRequest, SaveDesignRequest, SaveFileRequest, StartRunRequest } from './schemas';
+import type { SaveComparisonRequest, SaveDesignRequest, SaveFileRequest, SavePdfRequest, StartRunRequest } from './schemas';
 
 export interface AppInfo {
   version: string;
@@ -67,6 +67,8 @@ export interface LayerlabApi {
   exportModel(id: number): ModelArtifacts;
   /** Desktop app only: save a file through the native dialog; null when the user cancelled. */
   saveFile(request: SaveFileRequest): { saved: string | null };
+  /** Desktop app only: print a comparison report to PDF through the native save dialog; null when cancelled. */
+  saveReportPdf(request: SavePdfRequest): { saved: string | null };
 }
 
 /** A trained model as `tf.loadLayersModel` reads it: model.json naming one weights file. */
@@ -106,6 +108,7 @@ export const API_METHODS = [
   'importRuns',
   'exportModel',
   'saveFile',
+  'saveReportPdf',
 ] as const satisfies readonly ApiMethod[];
 
 // Fails to compile when a contract method is missing from API_METHODS.

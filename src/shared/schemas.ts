@@ -366,3 +366,10 @@ export const saveFileSchema = z.strictObject({
   extensions: z.array(z.string().max(10)).max(10).optional(),
 });
 export type SaveFileRequest = z.infer<typeof saveFileSchema>;
+
+export const savePdfSchema = z.strictObject({
+  suggestedName: z.string().min(1).max(255),
+  /** The comparison report's self-contained HTML. */
+  html: z.string().max(50_000_000),
+});
+export type SavePdfRequest = z.infer<typeof savePdfSchema>;
