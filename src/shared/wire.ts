@@ -24,3 +24,9 @@ export const IPC_EVENT_CHANNEL = 'layerlab:event';
 
 /** Path of the WebSocket endpoint in browser mode; the token travels as ?token=. */
 export const WS_PATH = '/api';
+
+/**
+ * The largest message the browser-mode server takes: room for a bundle of
+ * thousands of runs; past it the socket is closed rather than the server strained.
+ */
+export const WS_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;

@@ -16,7 +16,7 @@ import { startBrowserServer, type BrowserServer } from '../../src/core/server/br
 import type { LayerlabEvent } from '../../src/shared/api';
 import type { Preset } from '../../src/shared/presets';
 import { isTerminal, type RunDetail, type RunSummary } from '../../src/shared/runs';
-import { WS_PATH, type WireResponse } from '../../src/shared/wire';
+import { WS_MAX_MESSAGE_BYTES, WS_PATH, type WireResponse } from '../../src/shared/wire';
 
 const PAGE = '<!doctype html><html><head><title>Layerlab</title></head><body>layerlab test page</body></html>';
 const SECRET = 'a file next to the UI folder that must never be served';
@@ -332,7 +332,7 @@ describe('WebSocket: the contract', () => {
     const big = await connect();
     const other = await connect();
     const code = closed(big.ws);
-    big.ws.send('x'.repeat(2 * 1024 * 1024));
+    big.ws.send('x'.repeat(WS_MAX_MESSAGE_BYTES + 1));
     expect(await code).toBe(1009);
     expect((await other.call('listRuns')).ok).toBe(true);
     const fresh = await connect();

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WS_PATH, type WireEvent, type WireResponse } from '../../shared/wire';
+import { WS_MAX_MESSAGE_BYTES, WS_PATH, type WireEvent, type WireResponse } from '../../shared/wire';
 import { dispatch } from '../dispatch';
 import type { EventHub } from '../events';
 import type { LayerlabService } from '../layerlab-service';
@@ -43,8 +43,6 @@ const TYPES: Record<string, string> = {
 };
 
 const COOKIE = 'layerlab_token';
-/** The largest request a window can reasonably send (a model spec with 200 layers is a few KB). */
-const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
@@ -87,7 +85,7 @@ export function startBrowserServer(o: BrowserServerOptions): Promise<BrowserServ
     serveStatic(o.staticDir, url.pathname, res);
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_MESSAGE_BYTES });
   wss.on('error', (e) => console.error('WebSocket server error:', e.message));
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');

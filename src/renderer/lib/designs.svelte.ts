@@ -8,7 +8,8 @@ import type { DesignSummary } from '../../shared/designs';
 import { designFile, parseDesignFile } from '../../shared/design-file';
 import { importKerasModel } from '../../shared/keras-import';
 import { api } from './api';
-import { downloadText, fileSafe } from './download';
+import { fileSafe } from './download';
+import { saveFile } from './files';
 import { editor } from './editor.svelte';
 import { messageOf } from './errors.svelte';
 import { notice } from './notice.svelte';
@@ -109,7 +110,14 @@ class Designs {
     if (blocked || !trainForm.config) return { ok: false, message: blocked ?? 'The training settings are not valid.' };
     const name = editor.design?.name ?? (this.suggestedName || 'Untitled network');
     const file = designFile(name, $state.snapshot(editor.model), trainForm.config);
-    downloadText(`${fileSafe(name)}.json`, `${JSON.stringify(file, null, 2)}\n`, 'application/json');
+    // The desktop app asks where to save it; browser mode downloads it.
+    saveFile({
+      name: `${fileSafe(name)}.json`,
+      content: `${JSON.stringify(file, null, 2)}\n`,
+      mime: 'application/json',
+      filterName: 'Layerlab design',
+      extensions: ['json'],
+    }).catch((err) => notice.show('error', `The design was not exported: ${messageOf(err)}`));
     return { ok: true };
   }
 

@@ -1,6 +1,6 @@
-/** Save text as a file through the browser's download (the desktop app asks where to put it). */
-export function downloadText(fileName: string, text: string, type = 'text/plain'): void {
-  const url = URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
+/** Save bytes as a file through the browser's download (files.ts decides when: the desktop app asks where instead). */
+export function downloadBlob(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = fileName;

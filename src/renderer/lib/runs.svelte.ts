@@ -4,7 +4,7 @@
  */
 import { untrack } from 'svelte';
 import type { LayerlabEvent } from '../../shared/api';
-import { isTerminal, type BatchLoss, type EpochMetrics, type RunDetail, type RunProgress, type RunStatus, type RunSummary } from '../../shared/runs';
+import { isTerminal, type BatchLoss, type EpochMetrics, type RunDetail, type RunPatch, type RunProgress, type RunStatus, type RunSummary } from '../../shared/runs';
 import { api } from './api';
 import { problems } from './errors.svelte';
 
@@ -36,14 +36,17 @@ function mergeBatches(into: BatchLoss[], extra: BatchLoss[]): BatchLoss[] {
 }
 
 const SUMMARY_KEYS: (keyof RunSummary)[] = [
-  'id', 'name', 'status', 'presetId', 'optimizer', 'learningRate', 'epochsDone', 'epochsPlanned',
-  'bestValAccuracy', 'bestEpoch', 'testAccuracy', 'testLoss', 'backend', 'createdAt', 'startedAt',
-  'finishedAt', 'durationSeconds', 'error',
+  'id', 'name', 'status', 'presetId', 'optimizer', 'learningRate', 'batchSize', 'architecture', 'epochsDone', 'epochsPlanned',
+  'bestValAccuracy', 'bestEpoch', 'finalValAccuracy', 'finalValLoss', 'testAccuracy', 'testLoss', 'backend', 'createdAt', 'startedAt',
+  'finishedAt', 'durationSeconds', 'error', 'notes', 'tags', 'starred', 'hasModel',
 ];
 
 class Runs {
-  /** Newest first. */
-  list = $state<RunSummary[]>([]);
+  /**
+   * Newest first. Raw (not deeply reactive): with 10,000 runs a proxy per row
+   * costs more than it gives; every change assigns a new array.
+   */
+  list = $state.raw<RunSummary[]>([]);
   loaded = $state(false);
   /** Latest progress per running run. */
   progress = $state<Record<number, RunProgress>>({});
@@ -56,6 +59,7 @@ class Runs {
 
   /** The run training now, if any. */
   running = $derived(this.list.find((r) => r.status === 'running') ?? null);
+  #index = $derived(new Map(this.list.map((r) => [r.id, r])));
 
   /** Epochs and sampled batch losses pushed for active runs, kept even before their detail is loaded. */
   #liveEpochs = new Map<number, EpochMetrics[]>();
@@ -75,17 +79,16 @@ class Runs {
   }
 
   byId(id: number | null): RunSummary | null {
-    return id === null ? null : (this.list.find((r) => r.id === id) ?? null);
+    return id === null ? null : (this.#index.get(id) ?? null);
   }
 
   /** Insert or replace a run in the list, keeping newest first. */
   upsert(run: RunSummary) {
     const i = this.list.findIndex((r) => r.id === run.id);
     if (i === -1) {
-      this.list.push(run);
-      this.list.sort(newestFirst);
+      this.list = [...this.list, run].sort(newestFirst);
     } else if (!newer(this.list[i], run)) {
-      this.list[i] = run;
+      this.list = this.list.with(i, run);
     }
     const detail = this.details[run.id];
     if (detail && !newer(detail, run)) {
@@ -146,6 +149,39 @@ class Runs {
     for (const id of this.#watchers.keys()) void this.fetchDetail(id);
   }
 
+  /** Forget a run the core deleted. */
+  forget(id: number) {
+    if (this.byId(id)) this.list = this.list.filter((r) => r.id !== id);
+    delete this.details[id];
+    delete this.progress[id];
+    this.#liveEpochs.delete(id);
+    this.#liveBatches.delete(id);
+    if (this.selectedId === id) this.selectedId = null;
+  }
+
+  /** Rename, annotate, tag or star; the answer (and the pushed event) update the list. */
+  async update(id: number, patch: RunPatch): Promise<boolean> {
+    try {
+      this.upsert(await api.updateRun(id, patch));
+      return true;
+    } catch (err) {
+      problems.report(`Changing run #${id}`, err);
+      return false;
+    }
+  }
+
+  /** Delete a finished run and its metrics; the core refuses a queued or training one, with a message. */
+  async remove(id: number): Promise<boolean> {
+    try {
+      await api.deleteRun(id);
+      this.forget(id);
+      return true;
+    } catch (err) {
+      problems.report(`Deleting run #${id}`, err);
+      return false;
+    }
+  }
+
   async cancel(id: number) {
     if (this.cancelling.includes(id)) return;
     this.cancelling.push(id);
@@ -172,6 +208,9 @@ class Runs {
         }
         break;
       }
+      case 'run-deleted':
+        this.forget(event.runId);
+        break;
       case 'run-epoch': {
         const { runId, epoch } = event;
         const live = this.#liveEpochs.get(runId) ?? [];
