@@ -4,75 +4,20 @@
  * read back the way another program would.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cliHarness, expectRefused, json, lines, type CliResult } from './cli-harness';
 import { loadFashionMnist } from '../../src/core/data/fashion-mnist';
 import { SYSTEM_FASHION_MNIST } from '../helpers';
 import { decode, findAll, parseXml } from '../unit/shared/xml-check';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'src/cli/index.ts');
-const CLI_TIMEOUT_MS = 100_000;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 let root: string;
 let home: string;
-const children = new Set<ChildProcess>();
-/** Children started in their own process group (a CLI and its trainer), killed as a group. */
-const groupLeaders = new Set<ChildProcess>();
-
-function startCli(args: string[], group = false) {
-  const env: NodeJS.ProcessEnv = { ...process.env, LAYERLAB_HOME: home };
-  delete env.LAYERLAB_DB;
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
-  children.add(child);
-  if (group) groupLeaders.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const done = new Promise<CliResult>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`layerlab ${args.join(' ')} did not finish within ${CLI_TIMEOUT_MS} ms\nstderr:\n${stderr}`));
-    }, CLI_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-  return { child, done, stderr: () => stderr };
-}
-
-const cli = (...args: string[]) => startCli(args).done;
-
-function json<T = any>(r: CliResult): T {
-  try {
-    return JSON.parse(r.stdout) as T;
-  } catch {
-    throw new Error(`stdout is not one JSON document (exit ${r.code}).\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  }
-}
-
-const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
-
-function expectRefused(r: CliResult, reason: RegExp): void {
-  expect(r.code, `exit code; stderr:\n${r.stderr}`).not.toBe(0);
-  expect(lines(r.stderr), `stderr must be exactly one line:\n${r.stderr}`).toHaveLength(1);
-  expect(r.stderr).toMatch(/^layerlab: /);
-  expect(r.stderr).toMatch(reason);
-  expect(r.stdout).toBe('');
-}
+const harness = cliHarness(() => home);
+const { startCli } = harness;
+const cli = (...args: string[]) => harness.cli(args);
 
 /** RFC 4180 as a spreadsheet reads it. */
 function parseCsv(text: string): string[][] {
@@ -113,20 +58,8 @@ beforeAll(async () => {
   sgd = await train(dbA, '--preset', 'seed-model-2', '--lr', '0.01');
 });
 
-afterEach(() => {
-  // A test that failed half-way must not leave a CLI (or its trainer) training in the background.
-  for (const child of children) {
-    const running = child.exitCode === null && child.signalCode === null;
-    if (!child.pid || (!running && !groupLeaders.has(child))) continue;
-    try {
-      process.kill(groupLeaders.has(child) ? -child.pid : child.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  children.clear();
-  groupLeaders.clear();
-});
+// A test that failed half-way must not leave a CLI (or its trainer) training in the background.
+afterEach(harness.killLeftovers);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -334,7 +267,7 @@ describe('bad input: one line, nothing written, nothing lost', () => {
 
   it('a bundle of a run still training is refused; its curves so far can be exported', async () => {
     const db = join(root, 'training.db');
-    const training = startCli(['train', '--preset', 'seed-model-3', '--limit', '600', '--epochs', '500', '--db', db], true);
+    const training = startCli(['train', '--preset', 'seed-model-3', '--limit', '600', '--epochs', '500', '--db', db], { processGroup: true });
     const deadline = Date.now() + 90_000;
     while (!/^epoch 1:/m.test(training.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(training.stderr()).toMatch(/^epoch 1:/m);

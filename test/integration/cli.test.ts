@@ -3,44 +3,20 @@
  * SQLite file in a temp folder, real Fashion-MNIST, a real trainer process.
  * LAYERLAB_HOME points at a temp folder so nothing touches the user's own data.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cliHarness, expectRefused, json, lines, ROOT, type CliResult } from './cli-harness';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'src/cli/index.ts');
 const UI_BUILT = existsSync(join(ROOT, 'out/renderer/index.html'));
-
-/** No command may run longer than this; a hung CLI fails the test instead of the whole suite. */
-const CLI_TIMEOUT_MS = 100_000;
-
-interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunningCli {
-  child: ChildProcess;
-  done: Promise<CliResult>;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the text of the stream once it matches `pattern`. */
-  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs?: number): Promise<string>;
-}
 
 let root: string;
 /** The user data folder the CLI sees (LAYERLAB_HOME). */
 let home: string;
-const children = new Set<ChildProcess>();
-/** Children started in their own process group (killed as a group). */
-const groupLeaders = new Set<ChildProcess>();
+const { startCli, cli, killLeftovers } = cliHarness(() => home);
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'layerlab-cli-'));
@@ -48,21 +24,8 @@ beforeAll(() => {
   mkdirSync(home);
 });
 
-afterEach(() => {
-  // A test that failed half-way must not leave a CLI (or its trainer) training in the background.
-  for (const child of children) {
-    const running = child.exitCode === null && child.signalCode === null;
-    // A group may outlive its leader (a trainer left behind): kill it whatever the leader did.
-    if (!child.pid || (!running && !groupLeaders.has(child))) continue;
-    try {
-      process.kill(groupLeaders.has(child) ? -child.pid : child.pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  children.clear();
-  groupLeaders.clear();
-});
+// A test that failed half-way must not leave a CLI (or its trainer) training in the background.
+afterEach(killLeftovers);
 
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
@@ -73,99 +36,6 @@ let dbCounter = 0;
 function newDbPath(label = 'db'): string {
   dbCounter += 1;
   return join(root, `${label}-${dbCounter}.db`);
-}
-
-function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LAYERLAB_HOME: home, ...extra };
-  if (!('LAYERLAB_DB' in extra)) delete env.LAYERLAB_DB;
-  return env;
-}
-
-function startCli(args: string[], o: { env?: Record<string, string>; processGroup?: boolean } = {}): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: ROOT,
-    env: cliEnv(o.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so a test can send Ctrl+C to the CLI and its trainer at once, as a terminal does.
-    detached: o.processGroup ?? false,
-  });
-  if (o.processGroup) groupLeaders.add(child);
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  const watchers: Array<() => void> = [];
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    stdout += s;
-    for (const w of [...watchers]) w();
-  });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
-    stderr += s;
-    for (const w of [...watchers]) w();
-  });
-  const done = new Promise<CliResult>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`layerlab ${args.join(' ')} did not finish within ${CLI_TIMEOUT_MS} ms\nstderr:\n${stderr}`));
-    }, CLI_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  const waitFor = (stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs = 90_000) =>
-    new Promise<string>((resolve, reject) => {
-      const text = () => (stream === 'stdout' ? stdout : stderr);
-      const timer = setTimeout(() => {
-        remove();
-        reject(new Error(`no ${pattern} on ${stream} within ${timeoutMs} ms; ${stream} so far:\n${text()}`));
-      }, timeoutMs);
-      const check = () => {
-        if (pattern.test(text())) {
-          remove();
-          resolve(text());
-        }
-      };
-      const remove = () => {
-        clearTimeout(timer);
-        const i = watchers.indexOf(check);
-        if (i >= 0) watchers.splice(i, 1);
-      };
-      watchers.push(check);
-      child.once('close', () => {
-        if (watchers.includes(check)) {
-          remove();
-          reject(new Error(`the CLI exited before ${pattern} appeared on ${stream}; stderr:\n${stderr}`));
-        }
-      });
-      check();
-    });
-  return { child, done, stdout: () => stdout, stderr: () => stderr, waitFor };
-}
-
-function cli(args: string[], o: { env?: Record<string, string> } = {}): Promise<CliResult> {
-  return startCli(args, o).done;
-}
-
-/** Parse stdout as the one JSON document --json promises, with the CLI's output in the failure message. */
-function json<T = any>(r: CliResult): T {
-  try {
-    return JSON.parse(r.stdout) as T;
-  } catch {
-    throw new Error(`stdout is not one JSON document (exit ${r.code}).\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  }
-}
-
-const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
-
-/** What every refused command must look like: non-zero exit, nothing on stdout, one line on stderr. */
-function expectRefused(r: CliResult, reason: RegExp): void {
-  expect(r.code, `exit code; stderr:\n${r.stderr}`).not.toBe(0);
-  expect(r.code).not.toBeNull();
-  expect(lines(r.stderr), 'stderr must be exactly one line').toHaveLength(1);
-  expect(r.stderr).toMatch(reason);
-  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  expect(r.stdout).toBe('');
 }
 
 async function runsIn(db: string): Promise<any[]> {
