@@ -34,6 +34,8 @@ export interface TrainOptions {
   shouldStop?(): boolean;
   /** Give the event loop a turn every this many batches (default 1), so a cancel message can arrive. */
   yieldEvery?: number;
+  /** The optimizer to train with (disposed at the end); by default the one `config` names. Benchmarks compare optimizers through this. */
+  optimizer?: tf.Optimizer;
 }
 
 export interface Evaluation {
@@ -210,7 +212,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const yBuffer = new Float32Array(batchSize * NUM_CLASSES);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const forward = forwardPass(model);
-  const optimizer = makeOptimizer(config);
+  const optimizer = opts.optimizer ?? makeOptimizer(config);
   const epochs: EpochMetrics[] = [];
 
   try {
