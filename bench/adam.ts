@@ -23,7 +23,7 @@ import { train } from '../src/core/engine/train';
 import { installWasmMatMulFix } from '../src/core/engine/wasm-matmul';
 import { loadFashionMnist, splitTrainValidation, SYSTEM_DATASET_FOLDER } from '../src/core/data/fashion-mnist';
 import type { TrainValidationSplit } from '../src/core/data/types';
-import { findPreset } from '../src/shared/presets';
+import { findPreset } from '../src/shared/model/presets';
 
 const { values: args } = parseArgs({
   options: {

@@ -15,14 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openLayerlab, type Layerlab } from '../src/core/app';
-import type { BundledRun } from '../src/shared/bundle';
-import { architectureDiff, chartSeries, METRICS, runLabels, settingsTable, summaryTable } from '../src/shared/compare';
-import type { ModelSpec } from '../src/shared/model-spec';
-import { PRESETS } from '../src/shared/presets';
-import { comparisonReportHtml } from '../src/shared/report';
-import { filterRuns, sortRuns } from '../src/shared/run-filter';
-import type { BatchLoss, EpochMetrics, RunStatus } from '../src/shared/runs';
-import { OPTIMIZERS } from '../src/shared/training-config';
+import type { BundledRun } from '../src/shared/reports/bundle';
+import { architectureDiff, chartSeries, METRICS, runLabels, settingsTable, summaryTable } from '../src/shared/reports/compare';
+import type { ModelSpec } from '../src/shared/model/model-spec';
+import { PRESETS } from '../src/shared/model/presets';
+import { comparisonReportHtml } from '../src/shared/reports/report';
+import { filterRuns, sortRuns } from '../src/shared/reports/run-filter';
+import type { BatchLoss, EpochMetrics, RunStatus } from '../src/shared/contract/runs';
+import { OPTIMIZERS } from '../src/shared/model/training-config';
 
 const { values: args } = parseArgs({
   options: {

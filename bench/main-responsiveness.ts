@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { findPreset } from '../src/shared/presets';
+import { findPreset } from '../src/shared/model/presets';
 import { openLayerlab } from '../src/core/app';
 import { dispatch } from '../src/core/dispatch';
 import { forkTrainer } from '../src/core/runs/node-trainer';

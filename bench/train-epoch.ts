@@ -16,7 +16,7 @@ import { train } from '../src/core/engine/train';
 import { installWasmMatMulFix, uninstallWasmMatMulFix } from '../src/core/engine/wasm-matmul';
 import { loadFashionMnist, splitTrainValidation, SYSTEM_DATASET_FOLDER } from '../src/core/data/fashion-mnist';
 import type { TrainValidationSplit } from '../src/core/data/types';
-import { findPreset } from '../src/shared/presets';
+import { findPreset } from '../src/shared/model/presets';
 
 const REFERENCES = [
   { name: 'PyTorch 1.13 CPU, 2 threads', seconds: 3.6 },

@@ -5,12 +5,12 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UserError } from '../shared/api';
-import { BundleError, parseBundle } from '../shared/bundle';
-import { chartDataJson, tidyCsv } from '../shared/export-data';
-import { comparisonReportHtml } from '../shared/report';
-import type { RunSummary } from '../shared/runs';
-import { runIdSchema } from '../shared/schemas';
+import { UserError } from '../shared/contract/api';
+import { BundleError, parseBundle } from '../shared/reports/bundle';
+import { chartDataJson, tidyCsv } from '../shared/reports/export-data';
+import { comparisonReportHtml } from '../shared/reports/report';
+import type { RunSummary } from '../shared/contract/runs';
+import { runIdSchema } from '../shared/contract/requests';
 import type { Layerlab } from '../core/app';
 import { defaultDatabasePath } from '../core/paths';
 import { importedText, summaryJson } from './format';

@@ -1,6 +1,6 @@
-import { formatShape, type ModelSummary } from '../shared/model-math';
-import type { ModelSpec } from '../shared/model-spec';
-import type { RunDetail, RunSummary } from '../shared/runs';
+import { formatShape, type ModelSummary } from '../shared/model/model-math';
+import type { ModelSpec } from '../shared/model/model-spec';
+import type { RunDetail, RunSummary } from '../shared/contract/runs';
 
 /** The run as `--json` prints it: the documented snake_case fields, and more. */
 export function runJson(run: RunDetail) {

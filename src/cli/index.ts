@@ -5,10 +5,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UserError } from '../shared/api';
-import { summarizeModel } from '../shared/model-math';
-import { PRESETS } from '../shared/presets';
-import { describeIssues, runIdSchema, startRunSchema } from '../shared/schemas';
+import { UserError } from '../shared/contract/api';
+import { summarizeModel } from '../shared/model/model-math';
+import { PRESETS } from '../shared/model/presets';
+import { describeIssues } from '../shared/model/schemas';
+import { runIdSchema, startRunSchema } from '../shared/contract/requests';
 import { openLayerlab, type Layerlab } from '../core/app';
 import { forkTrainer } from '../core/runs/node-trainer';
 import { startBrowserServer } from '../core/server/browser-server';
@@ -138,7 +139,7 @@ async function train(argv: string[]): Promise<number> {
   return detail.status === 'cancelled' ? 130 : 1;
 }
 
-function progressLine(p: import('../shared/runs').RunProgress): string {
+function progressLine(p: import('../shared/contract/runs').RunProgress): string {
   const total = p.epochs * p.batches;
   const done = (p.epoch - 1) * p.batches + p.batch;
   const width = 24;

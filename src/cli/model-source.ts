@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { UserError } from '../shared/api';
-import { parseDesignFile } from '../shared/design-file';
-import { importKerasModel } from '../shared/keras-import';
-import type { ModelSpec } from '../shared/model-spec';
-import { findPreset, PRESETS } from '../shared/presets';
-import { DEFAULT_CONFIG, type TrainingConfig } from '../shared/training-config';
+import { UserError } from '../shared/contract/api';
+import { parseDesignFile } from '../shared/model/design-file';
+import { importKerasModel } from '../shared/model/keras-import';
+import type { ModelSpec } from '../shared/model/model-spec';
+import { findPreset, PRESETS } from '../shared/model/presets';
+import { DEFAULT_CONFIG, type TrainingConfig } from '../shared/model/training-config';
 import type { DesignStore } from '../core/store/design-store';
 
 /** The network a command works on, and the settings that came with it. */

@@ -1,4 +1,4 @@
-import type { AppInfo } from '../shared/api';
+import type { AppInfo } from '../shared/contract/api';
 import { EventHub } from './events';
 import { createLayerlabService, requireDatasetFolder, type LayerlabService, type ServiceOptions } from './layerlab-service';
 import { basename, dirname, extname, join } from 'node:path';

@@ -1,7 +1,7 @@
-import { UserError, type ApiMethod } from '../shared/api';
-import { apiArgs } from '../shared/api-args';
-import { describeIssues } from '../shared/schemas';
-import type { WireResult } from '../shared/wire';
+import { UserError, type ApiMethod } from '../shared/contract/api';
+import { apiArgs } from '../shared/contract/api-args';
+import { describeIssues } from '../shared/model/schemas';
+import type { WireResult } from '../shared/contract/wire';
 import type { LayerlabService } from './layerlab-service';
 
 const METHODS = new Set(Object.keys(apiArgs));

@@ -1,4 +1,4 @@
-import type { LayerlabEvent } from '../shared/api';
+import type { LayerlabEvent } from '../shared/contract/api';
 
 /** Fan-out of pushed events to every connected window or socket. */
 export class EventHub {

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, type ApiMethod, type AppInfo, type LayerlabApi, type ModelArtifacts } from '../shared/api';
-import type { SaveFileRequest, SavePdfRequest } from '../shared/schemas';
-import type { DatasetStatus } from '../shared/dataset';
-import { PRESETS } from '../shared/presets';
+import { UserError, type ApiMethod, type AppInfo, type LayerlabApi, type ModelArtifacts } from '../shared/contract/api';
+import type { SaveFileRequest, SavePdfRequest } from '../shared/contract/requests';
+import type { DatasetStatus } from '../shared/contract/dataset';
+import { PRESETS } from '../shared/model/presets';
 import { downloadFashionMnist } from './data/download';
 import { locateFashionMnist } from './data/fashion-mnist';
 import type { EventHub } from './events';

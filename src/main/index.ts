@@ -4,12 +4,12 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu } from 'electron';
 import { rmSync, writeFileSync } from 'node:fs';
-import type { SaveFileRequest, SavePdfRequest } from '../shared/schemas';
+import type { SaveFileRequest, SavePdfRequest } from '../shared/contract/requests';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { API_METHODS, UserError } from '../shared/api';
-import { IPC_EVENT_CHANNEL, ipcChannel } from '../shared/wire';
+import { API_METHODS, UserError } from '../shared/contract/api';
+import { IPC_EVENT_CHANNEL, ipcChannel } from '../shared/contract/wire';
 import { openLayerlab, type Layerlab } from '../core/app';
 import { dispatch } from '../core/dispatch';
 import { isTrustedSender, lockDown } from './security';

@@ -4,8 +4,8 @@
  * the renderer names itself, no Node or Electron object passed through.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { API_METHODS, type LayerlabEvent } from '../shared/api';
-import { IPC_EVENT_CHANNEL, ipcChannel, type WireResult } from '../shared/wire';
+import { API_METHODS, type LayerlabEvent } from '../shared/contract/api';
+import { IPC_EVENT_CHANNEL, ipcChannel, type WireResult } from '../shared/contract/wire';
 
 const bridge: Record<string, unknown> = {};
 for (const method of API_METHODS) {

@@ -13,10 +13,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLayerlab, type Layerlab } from '../../src/core/app';
 import { forkTrainer } from '../../src/core/runs/node-trainer';
 import { startBrowserServer, type BrowserServer } from '../../src/core/server/browser-server';
-import type { LayerlabEvent } from '../../src/shared/api';
-import type { Preset } from '../../src/shared/presets';
-import { isTerminal, type RunDetail, type RunSummary } from '../../src/shared/runs';
-import { WS_MAX_MESSAGE_BYTES, WS_PATH, type WireResponse } from '../../src/shared/wire';
+import type { LayerlabEvent } from '../../src/shared/contract/api';
+import type { Preset } from '../../src/shared/model/presets';
+import { isTerminal, type RunDetail, type RunSummary } from '../../src/shared/contract/runs';
+import { WS_MAX_MESSAGE_BYTES, WS_PATH, type WireResponse } from '../../src/shared/contract/wire';
 
 const PAGE = '<!doctype html><html><head><title>Layerlab</title></head><body>layerlab test page</body></html>';
 const SECRET = 'a file next to the UI folder that must never be served';

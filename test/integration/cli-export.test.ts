@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliHarness, expectRefused, json, lines, type CliResult } from './cli-harness';
 import { loadFashionMnist } from '../../src/core/data/fashion-mnist';
 import { SYSTEM_FASHION_MNIST } from '../helpers';
-import { decode, findAll, parseXml } from '../unit/shared/xml-check';
+import { decode, findAll, parseXml } from '../unit/shared/reports/xml-check';
 
 let root: string;
 let home: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/shared/api';
-import { findPreset } from '../../src/shared/presets';
+import { UserError } from '../../src/shared/contract/api';
+import { findPreset } from '../../src/shared/model/presets';
 import { dispatch } from '../../src/core/dispatch';
 import type { LayerlabService } from '../../src/core/layerlab-service';
 

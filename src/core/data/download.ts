@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import type { DownloadProgress } from '../../shared/dataset';
+import type { DownloadProgress } from '../../shared/contract/dataset';
 import { cacheFolder, FASHION_MNIST_FILES, findFashionMnistFiles, type FashionMnistFile } from './fashion-mnist';
 
 /** The official source, as given in the zalandoresearch/fashion-mnist README. */

@@ -1,7 +1,7 @@
 /** Finding and loading Fashion-MNIST, and holding out validation images as Keras does. */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { DatasetStatus } from '../../shared/dataset';
+import type { DatasetStatus } from '../../shared/contract/dataset';
 import { readIdxFile, streamIdxFile } from './idx';
 import type { FashionMnist, ImageSet, TrainValidationSplit } from './types';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Initializer, LayerSpec, ModelSpec, Regularizer } from '../../shared/model-spec';
-import type { TrainingConfig } from '../../shared/training-config';
+import type { Initializer, LayerSpec, ModelSpec, Regularizer } from '../../shared/model/model-spec';
+import type { TrainingConfig } from '../../shared/model/training-config';
 import { createAdam } from './adam';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;

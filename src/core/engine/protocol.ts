@@ -1,7 +1,7 @@
 /** Messages between the main side and the trainer process. */
-import type { ModelSpec } from '../../shared/model-spec';
-import type { TrainingConfig } from '../../shared/training-config';
-import type { DatasetInfo, Environment, EpochMetrics } from '../../shared/runs';
+import type { ModelSpec } from '../../shared/model/model-spec';
+import type { TrainingConfig } from '../../shared/model/training-config';
+import type { DatasetInfo, Environment, EpochMetrics } from '../../shared/contract/runs';
 
 export interface TrainJob {
   runId: number;

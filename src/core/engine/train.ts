@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet, TrainValidationSplit } from '../data/types';
-import type { EpochMetrics } from '../../shared/runs';
-import type { TrainingConfig } from '../../shared/training-config';
+import type { EpochMetrics } from '../../shared/contract/runs';
+import type { TrainingConfig } from '../../shared/model/training-config';
 import { makeOptimizer, regularizationLoss } from './build-model';
 
 /** Keras's backend epsilon: probabilities (when there are no logits) are clipped to [ε, 1 − ε] before the log. */

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { loadFashionMnist, splitTrainValidation } from '../data/fashion-mnist';
-import { summarizeModel } from '../../shared/model-math';
+import { summarizeModel } from '../../shared/model/model-math';
 import { selectBackend } from './backend';
 import { buildModel } from './build-model';
 import type { FromTrainer, ToTrainer, TrainJob } from './protocol';

@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, validateBundle, type RunBundle } from '../../shared/bundle';
-import { UserError } from '../../shared/api';
-import { summarizeModel } from '../../shared/model-math';
-import { findPreset } from '../../shared/presets';
-import { isTerminal, type RunDetail, type RunPatch, type RunSummary } from '../../shared/runs';
-import type { StartRunRequest } from '../../shared/schemas';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, validateBundle, type RunBundle } from '../../shared/reports/bundle';
+import { UserError } from '../../shared/contract/api';
+import { summarizeModel } from '../../shared/model/model-math';
+import { findPreset } from '../../shared/model/presets';
+import { isTerminal, type RunDetail, type RunPatch, type RunSummary } from '../../shared/contract/runs';
+import type { StartRunRequest } from '../../shared/contract/requests';
 import type { EventHub } from '../events';
 import type { FromTrainer } from '../engine/protocol';
 import type { RunStore } from '../store/run-store';

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WS_MAX_MESSAGE_BYTES, WS_PATH, type WireEvent, type WireResponse } from '../../shared/wire';
+import { WS_MAX_MESSAGE_BYTES, WS_PATH, type WireEvent, type WireResponse } from '../../shared/contract/wire';
 import { dispatch } from '../dispatch';
 import type { EventHub } from '../events';
 import type { LayerlabService } from '../layerlab-service';

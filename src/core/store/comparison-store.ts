@@ -1,5 +1,5 @@
-import { UserError } from '../../shared/api';
-import type { ComparisonOptions, SavedComparison } from '../../shared/comparisons';
+import { UserError } from '../../shared/contract/api';
+import type { ComparisonOptions, SavedComparison } from '../../shared/contract/comparisons';
 import type { Db } from './database';
 
 interface Row {

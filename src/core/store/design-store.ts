@@ -1,7 +1,7 @@
-import { UserError } from '../../shared/api';
-import type { Design, DesignSummary } from '../../shared/designs';
-import { summarizeModel } from '../../shared/model-math';
-import type { SaveDesignRequest } from '../../shared/schemas';
+import { UserError } from '../../shared/contract/api';
+import type { Design, DesignSummary } from '../../shared/contract/designs';
+import { summarizeModel } from '../../shared/model/model-math';
+import type { SaveDesignRequest } from '../../shared/contract/requests';
 import type { Db } from './database';
 
 interface DesignRow {

@@ -1,8 +1,8 @@
-import { architectureSummary } from '../../shared/architecture';
-import type { BundledRun } from '../../shared/bundle';
+import { architectureSummary } from '../../shared/model/architecture';
+import type { BundledRun } from '../../shared/reports/bundle';
 import type { Db } from './database';
-import type { ModelSpec } from '../../shared/model-spec';
-import type { TrainingConfig } from '../../shared/training-config';
+import type { ModelSpec } from '../../shared/model/model-spec';
+import type { TrainingConfig } from '../../shared/model/training-config';
 import {
   TERMINAL_STATUSES,
   type BatchLoss,
@@ -13,7 +13,7 @@ import {
   type RunPatch,
   type RunStatus,
   type RunSummary,
-} from '../../shared/runs';
+} from '../../shared/contract/runs';
 
 export interface NewRun {
   name: string;

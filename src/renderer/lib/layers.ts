@@ -1,6 +1,6 @@
 /** How layers read on screen, and the small parsing the editor's text fields need. */
-import type { LayerSpec, ModelSpec } from '../../shared/model-spec';
-import { LAYER_FIELDS } from '../../shared/schemas';
+import type { LayerSpec, ModelSpec } from '../../shared/model/model-spec';
+import { LAYER_FIELDS } from '../../shared/model/layer-fields';
 import { formatCount } from './format';
 
 const pair = (p: [number, number] | null | undefined) => (p ? `${p[0]}×${p[1]}` : '');

@@ -1,5 +1,5 @@
 /** The columns of the runs table: what each shows, how wide it is, what it sorts by. */
-import type { RunSummary } from '../../shared/runs';
+import type { RunSummary } from '../../shared/contract/runs';
 
 export type ColumnId =
   | 'star'

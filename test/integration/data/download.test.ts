@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DownloadProgress } from '../../../src/shared/dataset';
+import type { DownloadProgress } from '../../../src/shared/contract/dataset';
 import { DownloadError, FASHION_MNIST_SHA256, downloadFashionMnist } from '../../../src/core/data/download';
 import { FASHION_MNIST_FILES, SYSTEM_DATASET_FOLDER, locateFashionMnist } from '../../../src/core/data/fashion-mnist';
 

@@ -4,8 +4,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { FromTrainer, TrainJob } from '../../../src/core/engine/protocol';
-import type { ModelSpec } from '../../../src/shared/model-spec';
-import { DEFAULT_CONFIG } from '../../../src/shared/training-config';
+import type { ModelSpec } from '../../../src/shared/model/model-spec';
+import { DEFAULT_CONFIG } from '../../../src/shared/model/training-config';
 
 const FOLDER = '/usr/share/datasets/fashion-mnist';
 const TRAINER = resolve(__dirname, '../../../src/core/engine/trainer-process.ts');

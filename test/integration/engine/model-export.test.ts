@@ -18,10 +18,10 @@ import { installWasmMatMulFix } from '../../../src/core/engine/wasm-matmul';
 import { loadFashionMnist } from '../../../src/core/data/fashion-mnist';
 import type { FashionMnist, ImageSet } from '../../../src/core/data/types';
 import { forkTrainer } from '../../../src/core/runs/node-trainer';
-import type { ModelSpec } from '../../../src/shared/model-spec';
-import { findPreset } from '../../../src/shared/presets';
-import type { RunDetail } from '../../../src/shared/runs';
-import type { TrainingConfig } from '../../../src/shared/training-config';
+import type { ModelSpec } from '../../../src/shared/model/model-spec';
+import { findPreset } from '../../../src/shared/model/presets';
+import type { RunDetail } from '../../../src/shared/contract/runs';
+import type { TrainingConfig } from '../../../src/shared/model/training-config';
 import { SYSTEM_FASHION_MNIST, tempDir } from '../../helpers';
 
 const preset = findPreset('seed-model-3')!;

@@ -6,10 +6,10 @@ import { evaluate, train, type BatchInfo } from '../../../src/core/engine/train'
 import { installWasmMatMulFix } from '../../../src/core/engine/wasm-matmul';
 import { loadFashionMnist, splitTrainValidation } from '../../../src/core/data/fashion-mnist';
 import type { FashionMnist } from '../../../src/core/data/types';
-import type { ModelSpec } from '../../../src/shared/model-spec';
-import { findPreset } from '../../../src/shared/presets';
-import type { EpochMetrics } from '../../../src/shared/runs';
-import type { TrainingConfig } from '../../../src/shared/training-config';
+import type { ModelSpec } from '../../../src/shared/model/model-spec';
+import { findPreset } from '../../../src/shared/model/presets';
+import type { EpochMetrics } from '../../../src/shared/contract/runs';
+import type { TrainingConfig } from '../../../src/shared/model/training-config';
 
 const FOLDER = '/usr/share/datasets/fashion-mnist';
 const seedModel3 = findPreset('seed-model-3')!;

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { FromTrainer, TrainJob } from '../../../src/core/engine/protocol';
-import { findPreset } from '../../../src/shared/presets';
+import { findPreset } from '../../../src/shared/model/presets';
 
 const FOLDER = '/usr/share/datasets/fashion-mnist';
 const preset = findPreset('seed-model-3')!;

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, makeOptimizer } from '../../../src/core/engine/build-model';
 import { selectBackend } from '../../../src/core/engine/backend';
-import { summarizeModel } from '../../../src/shared/model-math';
-import { ACTIVATIONS, type Initializer, type ModelSpec } from '../../../src/shared/model-spec';
-import { PRESETS } from '../../../src/shared/presets';
-import { DEFAULT_CONFIG } from '../../../src/shared/training-config';
+import { summarizeModel } from '../../../src/shared/model/model-math';
+import { ACTIVATIONS, type Initializer, type ModelSpec } from '../../../src/shared/model/model-spec';
+import { PRESETS } from '../../../src/shared/model/presets';
+import { DEFAULT_CONFIG } from '../../../src/shared/model/training-config';
 import { regularizationLoss } from '../../../src/core/engine/build-model';
 import { CNN, EVERY_OPTION } from '../../fixtures/model-specs';
 

@@ -4,8 +4,8 @@ import { selectBackend } from '../../../src/core/engine/backend';
 import { buildModel, regularizationLoss } from '../../../src/core/engine/build-model';
 import { evaluate, train } from '../../../src/core/engine/train';
 import type { ImageSet } from '../../../src/core/data/types';
-import type { ModelSpec, Regularizer } from '../../../src/shared/model-spec';
-import { DEFAULT_CONFIG, type TrainingConfig } from '../../../src/shared/training-config';
+import type { ModelSpec, Regularizer } from '../../../src/shared/model/model-spec';
+import { DEFAULT_CONFIG, type TrainingConfig } from '../../../src/shared/model/training-config';
 
 /** Images the test makes up: what matters here is the loss, not what is learned. */
 function images(count: number, seed: number): ImageSet {

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseBundle, validateBundle, type BundledRun } from '../../../src/shared/bundle';
-import { findPreset } from '../../../src/shared/presets';
+import { parseBundle, validateBundle, type BundledRun } from '../../../src/shared/reports/bundle';
+import { findPreset } from '../../../src/shared/model/presets';
 import { openDatabase, type Db } from '../../../src/core/store/database';
 import * as m001 from '../../../src/core/store/migrations/001-initial';
 import * as m002 from '../../../src/core/store/migrations/002-designs';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findPreset } from '../../../src/shared/presets';
+import { findPreset } from '../../../src/shared/model/presets';
 import { openDatabase, type Db } from '../../../src/core/store/database';
 import { RunStore, type NewRun } from '../../../src/core/store/run-store';
 import { tempDir } from '../../helpers';

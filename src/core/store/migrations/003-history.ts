@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { architectureSummary } from '../../../shared/architecture';
+import { architectureSummary } from '../../../shared/model/architecture';
 
 /**
  * Run history at scale: notes, stars and tags; the per-run figures the runs

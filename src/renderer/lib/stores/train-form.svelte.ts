@@ -1,0 +1,256 @@
+/**
+ * The Train view's state: the training settings as typed (checked field by field
+ * with the shared schemas), the presets to start from, and the run it started.
+ * The network itself is the editor's (editor.svelte.ts); loading a preset, a
+ * design or a run's network goes through here so the settings come along.
+ * Lives outside the components so switching views keeps what the user typed.
+ */
+import type { ModelSpec } from '../../../shared/model/model-spec';
+import type { Preset } from '../../../shared/model/presets';
+import { checkField } from '../../../shared/model/schemas';
+import { startRunSchema, type StartRunRequest } from '../../../shared/contract/requests';
+import { DEFAULT_CONFIG, type OptimizerName, type TrainingConfig } from '../../../shared/model/training-config';
+import { isTerminal, type RunDetail } from '../../../shared/contract/runs';
+import { api } from '../transport/api';
+import { dataset } from './dataset.svelte';
+import { editor, type DesignRef } from './editor.svelte';
+import { problems } from './errors.svelte';
+import { notice } from './notice.svelte';
+import { sameNetwork } from '../layers';
+import { runs } from './runs.svelte';
+import { sentence } from '../format';
+
+/** Fashion-MNIST's training images; "all" means this many. */
+export const TRAINING_IMAGES = 60_000;
+
+/** The form as typed: numbers stay text so half-typed values ("0.") survive. */
+export interface FormValues {
+  optimizer: OptimizerName;
+  learningRate: string;
+  momentum: string;
+  epochs: string;
+  batchSize: string;
+  validationSplit: string;
+  /** Empty (or "all") = all training images. */
+  limit: string;
+  seed: string;
+  name: string;
+}
+
+export type FieldName = keyof FormValues;
+
+export const FIELD_LABELS: Record<FieldName, string> = {
+  optimizer: 'Optimizer',
+  learningRate: 'Learning rate',
+  momentum: 'Momentum',
+  epochs: 'Epochs',
+  batchSize: 'Batch size',
+  validationSplit: 'Validation split',
+  limit: 'Training images',
+  seed: 'Seed',
+  name: 'Run name',
+};
+
+/** "" is not 0: an empty field is "not a number", as the schemas say. */
+export function parseNumber(text: string): number {
+  const t = text.trim();
+  return t === '' ? Number.NaN : Number(t);
+}
+
+export const meansAll = (limitText: string) => ['', 'all'].includes(limitText.trim().toLowerCase());
+
+export function valuesOf(config: TrainingConfig): FormValues {
+  return {
+    optimizer: config.optimizer,
+    learningRate: String(config.learningRate),
+    momentum: String(config.momentum),
+    epochs: String(config.epochs),
+    batchSize: String(config.batchSize),
+    validationSplit: String(config.validationSplit),
+    limit: config.limit === null ? '' : String(config.limit),
+    seed: String(config.seed),
+    name: '',
+  };
+}
+
+function validate(v: FormValues): Record<FieldName, string | null> {
+  const check = (message: string | null) => (message ? sentence(message) : null);
+  const name = startRunSchema.shape.name.safeParse(v.name);
+  return {
+    optimizer: check(checkField('optimizer', v.optimizer)),
+    learningRate: check(checkField('learningRate', parseNumber(v.learningRate))),
+    momentum: v.optimizer === 'sgd' ? check(checkField('momentum', parseNumber(v.momentum))) : null,
+    epochs: check(checkField('epochs', parseNumber(v.epochs))),
+    batchSize: check(checkField('batchSize', parseNumber(v.batchSize))),
+    validationSplit: check(checkField('validationSplit', parseNumber(v.validationSplit))),
+    limit: check(checkField('limit', meansAll(v.limit) ? null : parseNumber(v.limit))),
+    seed: check(checkField('seed', parseNumber(v.seed))),
+    name: name.success ? null : sentence(name.error.issues[0].message),
+  };
+}
+
+function configOf(v: FormValues, errors: Record<FieldName, string | null>): TrainingConfig | null {
+  if (Object.values(errors).some((e) => e !== null)) return null;
+  const momentum = parseNumber(v.momentum);
+  return {
+    optimizer: v.optimizer,
+    learningRate: parseNumber(v.learningRate),
+    // Only SGD uses momentum; other optimizers record 0 so a run never stores a value that did nothing.
+    momentum: v.optimizer === 'sgd' && Number.isFinite(momentum) ? momentum : 0,
+    epochs: parseNumber(v.epochs),
+    batchSize: parseNumber(v.batchSize),
+    validationSplit: parseNumber(v.validationSplit),
+    limit: meansAll(v.limit) ? null : parseNumber(v.limit),
+    seed: parseNumber(v.seed),
+  };
+}
+
+const reasonOf = (p: { layer: number; message: string }) =>
+  p.layer >= 0 ? `Layer ${p.layer + 1}: ${sentence(p.message)}.` : `${sentence(p.message)}.`;
+
+class TrainForm {
+  presets = $state<Preset[]>([]);
+  presetsLoaded = $state(false);
+  values = $state<FormValues>(valuesOf(DEFAULT_CONFIG));
+  /** The run this view started last (or the one training when the app opened). */
+  currentRunId = $state<number | null>(null);
+  starting = $state(false);
+  /** The last "first N" count, restored when "all" is unticked. */
+  lastLimit = '10000';
+
+  /** The network being edited (the editor's). */
+  get model(): ModelSpec {
+    return editor.model;
+  }
+  get summary() {
+    return editor.summary;
+  }
+
+  /** The preset the network is, if it still is one: it was loaded from it and has not been changed since. */
+  preset = $derived.by(() => {
+    const preset = this.presets.find((p) => p.id === editor.presetId);
+    return preset && sameNetwork(preset.model, editor.model) ? preset : null;
+  });
+  presetId = $derived(this.preset?.id ?? null);
+  errors = $derived(validate(this.values));
+  config = $derived(configOf(this.values, this.errors));
+
+  /** Why Train is disabled, in order of what to fix first; empty when it is enabled. */
+  blockers = $derived.by(() => {
+    const reasons: string[] = [];
+    if (!this.presetsLoaded && editor.model.layers.length === 0) reasons.push('Loading the presets…');
+    if (dataset.status === null) reasons.push('Checking for Fashion-MNIST…');
+    else if (!dataset.status.available) reasons.push('Fashion-MNIST is not available yet: download it or choose its folder above.');
+    const invalid = (Object.keys(this.errors) as FieldName[]).filter((f) => this.errors[f] !== null);
+    if (invalid.length) reasons.push(`Fix ${invalid.map((f) => FIELD_LABELS[f]).join(', ')}.`);
+    if (this.presetsLoaded || editor.model.layers.length > 0) {
+      for (const p of editor.summary.problems) reasons.push(reasonOf(p));
+    }
+    if (this.starting) reasons.push('Starting the run…');
+    return reasons;
+  });
+
+  canTrain = $derived(this.blockers.length === 0);
+
+  /** The reason shown for a stack that does not end in the 10-way softmax the dataset needs: it comes with "Fix it". */
+  outputReason = $derived.by(() => {
+    const p = editor.summary.problems.find((x) => x.layer >= 0 && x.message.startsWith('The stack must end'));
+    return p ? reasonOf(p) : null;
+  });
+
+  async loadPresets() {
+    try {
+      this.presets = await api.listPresets();
+      this.presetsLoaded = true;
+      // The first network of a session is a starting point, not an edit to undo.
+      if (editor.model.layers.length === 0 && editor.presetId === null && !editor.canUndo && this.presets.length) {
+        const first = this.presets[0];
+        editor.load(first.model, { presetId: first.id, design: null, settings: valuesOf(first.config) }, `load preset ${first.id}`, { fresh: true });
+      }
+    } catch (err) {
+      problems.report('Loading the presets', err);
+    }
+  }
+
+  /** Choosing a preset puts its model and its training settings in place (one undoable step). */
+  selectPreset(id: string) {
+    const preset = this.presets.find((p) => p.id === id);
+    if (!preset) return;
+    notice.clear();
+    editor.load(preset.model, { presetId: id, design: null, settings: this.#keepName(valuesOf(preset.config)) }, `load preset ${id}`);
+  }
+
+  /** An empty stack on the same input, keeping the training settings. */
+  startEmpty() {
+    notice.clear();
+    editor.load(
+      { inputShape: [28, 28], layers: [] },
+      { presetId: null, design: null, settings: $state.snapshot(this.values) },
+      'start a new empty network',
+    );
+  }
+
+  /** A network (and settings) from somewhere else: a saved design, a run, an imported file. */
+  loadNetwork(model: ModelSpec, config: TrainingConfig | null, label: string, design: DesignRef | null = null, presetId: string | null = null) {
+    const settings = config ? this.#keepName(valuesOf(config)) : $state.snapshot(this.values);
+    notice.clear();
+    editor.load(model, { presetId, design, settings }, label);
+  }
+
+  /** "Edit a copy of this network": the run's network and settings, as a new unsaved network. */
+  editCopyOf(run: RunDetail) {
+    this.loadNetwork(run.model, run.config, `edit a copy of run #${run.id}`, null, run.presetId);
+    notice.show('ok', `Editing a copy of run #${run.id} “${run.name}”: its network and training settings. Save it to keep it as a design.`);
+  }
+
+  #keepName(values: FormValues): FormValues {
+    return { ...values, name: this.values.name };
+  }
+
+  setUseAllImages(all: boolean) {
+    if (all) {
+      if (!meansAll(this.values.limit)) this.lastLimit = this.values.limit;
+      this.values.limit = '';
+    } else if (meansAll(this.values.limit)) {
+      this.values.limit = this.lastLimit || '10000';
+    }
+  }
+
+  /** After loading the runs: show the run that is training (or waiting) if this view has none yet. */
+  adoptActiveRun() {
+    if (this.currentRunId !== null) return;
+    const active = runs.list.find((r) => r.status === 'running') ?? runs.list.find((r) => !isTerminal(r.status));
+    if (active) this.currentRunId = active.id;
+  }
+
+  async train() {
+    const config = this.config;
+    if (!this.canTrain || !config) return;
+    const name = this.values.name.trim();
+    const request: StartRunRequest = {
+      // Recorded as a preset run only while the network is still exactly the preset's.
+      presetId: this.presetId,
+      datasetId: 'fashion-mnist',
+      model: $state.snapshot(editor.model),
+      config,
+      ...(name ? { name } : {}),
+    };
+    this.starting = true;
+    try {
+      const run = await api.startRun(request);
+      runs.upsert(run);
+      this.currentRunId = run.id;
+    } catch (err) {
+      problems.report('Starting the run', err);
+    } finally {
+      this.starting = false;
+    }
+  }
+}
+
+export const trainForm = new TrainForm();
+
+editor.bindSettings({
+  get: () => $state.snapshot(trainForm.values),
+  set: (values) => (trainForm.values = values),
+});

@@ -1,0 +1,150 @@
+/**
+ * The contract: every operation the UI can ask of the core, one line of doc each.
+ * Both transports (Electron IPC, browser-mode WebSocket) are generic over it;
+ * adding an operation means touching this file, its schema below and the service.
+ */
+import type { DatasetStatus, DownloadProgress } from './dataset';
+import type { Design, DesignSummary } from './designs';
+import type { RunBundle } from '../reports/bundle';
+import type { SavedComparison } from './comparisons';
+import type { Preset } from '../model/presets';
+import type { RunDetail, RunPatch, RunProgress, RunSummary, EpochMetrics } from './runs';
+import type { SaveComparisonRequest, SaveDesignRequest, SaveFileRequest, SavePdfRequest, StartRunRequest } from './requests';
+
+export interface AppInfo {
+  version: string;
+  /** 'electron' for the desktop app, 'browser' for browser mode. */
+  shell: 'electron' | 'browser';
+  databasePath: string;
+}
+
+export interface LayerlabApi {
+  /** Version, shell and database path, for the about box and the status bar. */
+  appInfo(): AppInfo;
+  /** The bundled presets (the three seed models). */
+  listPresets(): Preset[];
+  /** Where Fashion-MNIST was found, or which folders were searched and why it is missing. */
+  datasetStatus(): DatasetStatus;
+  /** Use the IDX files in a folder the user picked; the answer says whether they were found. */
+  useDatasetFolder(folder: string): DatasetStatus;
+  /** Download Fashion-MNIST into the app's cache, checking every file's SHA-256 (progress is pushed). */
+  downloadDataset(): DatasetStatus;
+  /** Queue a training run; it starts as soon as no other run is training. */
+  startRun(request: StartRunRequest): RunSummary;
+  /** Stop a queued or running run; finished epochs are kept and the run ends `cancelled`. */
+  cancelRun(id: number): RunSummary;
+  /** Every run, newest first. */
+  listRuns(): RunSummary[];
+  /** One run with everything recorded about it: spec, config, epochs, batch losses, environment. */
+  getRun(id: number): RunDetail;
+  /** Saved designs, most recently changed first. */
+  listDesigns(): DesignSummary[];
+  /** One saved design with its network and settings. */
+  getDesign(id: number): Design;
+  /** Save a new design (no id) or overwrite one (with id); names are unique. */
+  saveDesign(request: SaveDesignRequest): Design;
+  /** Give a saved design another (unique) name. */
+  renameDesign(id: number, name: string): Design;
+  /** Delete a saved design; runs trained from it keep their own copy of the network. */
+  deleteDesign(id: number): { deleted: number };
+  /** Rename, annotate, tag or star a run. */
+  updateRun(id: number, patch: RunPatch): RunSummary;
+  /** Delete a finished run with all its metrics (a queued or training run is refused). */
+  deleteRun(id: number): { deleted: number };
+  /** Several runs with everything recorded, in the order asked (for a comparison). */
+  getRuns(ids: number[]): RunDetail[];
+  /** Saved comparisons, most recently changed first. */
+  listComparisons(): SavedComparison[];
+  /** Save a comparison (no id) or overwrite one (with id) under a unique name. */
+  saveComparison(request: SaveComparisonRequest): SavedComparison;
+  /** Delete a saved comparison (the runs stay). */
+  deleteComparison(id: number): { deleted: number };
+  /** Finished runs as a portable bundle (network, settings, metrics). */
+  exportRuns(ids: number[]): RunBundle;
+  /** Add the runs of a bundle to this database as new runs; nothing existing is changed. */
+  importRuns(bundle: unknown): { imported: RunSummary[] };
+  /** A completed run's trained model in TensorFlow.js layers format (model.json and its weights). */
+  exportModel(id: number): ModelArtifacts;
+  /** Desktop app only: save a file through the native dialog; null when the user cancelled. */
+  saveFile(request: SaveFileRequest): { saved: string | null };
+  /** Desktop app only: print a comparison report to PDF through the native save dialog; null when cancelled. */
+  saveReportPdf(request: SavePdfRequest): { saved: string | null };
+}
+
+/** A trained model as `tf.loadLayersModel` reads it: model.json naming one weights file. */
+export interface ModelArtifacts {
+  /** The model.json document. */
+  modelJson: unknown;
+  /** The file name model.json refers to ("weights.bin"). */
+  weightsFileName: string;
+  weightsBase64: string;
+}
+
+export type ApiMethod = keyof LayerlabApi;
+
+/** Every method of the contract, for the transports to generate one function each. */
+export const API_METHODS = [
+  'appInfo',
+  'listPresets',
+  'datasetStatus',
+  'useDatasetFolder',
+  'downloadDataset',
+  'startRun',
+  'cancelRun',
+  'listRuns',
+  'getRun',
+  'listDesigns',
+  'getDesign',
+  'saveDesign',
+  'renameDesign',
+  'deleteDesign',
+  'updateRun',
+  'deleteRun',
+  'getRuns',
+  'listComparisons',
+  'saveComparison',
+  'deleteComparison',
+  'exportRuns',
+  'importRuns',
+  'exportModel',
+  'saveFile',
+  'saveReportPdf',
+] as const satisfies readonly ApiMethod[];
+
+// Fails to compile when a contract method is missing from API_METHODS.
+type Missing = Exclude<ApiMethod, (typeof API_METHODS)[number]>;
+const everyMethodListed: Missing extends never ? true : Missing = true;
+void everyMethodListed;
+
+/** What the renderer holds: every method asynchronous, whatever the transport. */
+export type LayerlabClient = {
+  [K in ApiMethod]: (...args: Parameters<LayerlabApi[K]>) => Promise<Awaited<ReturnType<LayerlabApi[K]>>>;
+};
+
+/** Events pushed from the core to every window. */
+export type LayerlabEvent =
+  | { type: 'run-updated'; run: RunSummary }
+  | { type: 'run-deleted'; runId: number }
+  | { type: 'run-epoch'; runId: number; epoch: EpochMetrics }
+  | { type: 'run-progress'; progress: RunProgress }
+  | { type: 'dataset-progress'; progress: DownloadProgress }
+  | { type: 'dataset-status'; status: DatasetStatus };
+
+/** An error a service raises on purpose: its message is for the user. */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** Wire shape of a failed call; the same over IPC and WebSocket. */
+export interface ApiFailure {
+  error: string;
+}
+
+/** What the desktop preload exposes as `window.layerlab`, and the browser-mode client mirrors. */
+export type LayerlabBridge = LayerlabClient & {
+  /** Subscribe to pushed events; returns the unsubscribe function. */
+  onEvent(listener: (event: LayerlabEvent) => void): () => void;
+};

@@ -1,0 +1,82 @@
+/** Schemas of the contract's request arguments, checked before a service sees a call from another process. */
+import { z } from 'zod';
+import { DATASET_IDS } from '../model/training-config';
+import { modelSpecSchema, positiveInt, trainingConfigSchema } from '../model/schemas';
+
+export const startRunSchema = z.strictObject({
+  name: z.string().trim().max(200, { error: 'name must be at most 200 characters' }).optional(),
+  presetId: z.string().max(100).nullable().optional(),
+  datasetId: z.enum(DATASET_IDS).optional(),
+  model: modelSpecSchema,
+  config: trainingConfigSchema,
+});
+export type StartRunRequest = z.infer<typeof startRunSchema>;
+
+export const runIdSchema = z
+  .number({ error: 'run id must be a number' })
+  .refine((n) => Number.isInteger(n) && n > 0, { error: 'run id must be a positive whole number' });
+
+export const designNameSchema = z
+  .string({ error: 'design name must be text' })
+  .trim()
+  .min(1, { error: 'design name must not be empty' })
+  .max(120, { error: 'design name must be at most 120 characters' });
+
+export const designIdSchema = z
+  .number({ error: 'design id must be a number' })
+  .refine((n) => Number.isInteger(n) && n > 0, { error: 'design id must be a positive whole number' });
+
+export const saveDesignSchema = z.strictObject({
+  id: designIdSchema.optional(),
+  name: designNameSchema,
+  model: modelSpecSchema,
+  config: trainingConfigSchema,
+});
+export type SaveDesignRequest = z.infer<typeof saveDesignSchema>;
+
+export const runPatchSchema = z.strictObject({
+  name: z.string().trim().min(1, { error: 'a run needs a name' }).max(200, { error: 'name must be at most 200 characters' }).optional(),
+  notes: z.string().max(20_000, { error: 'notes must be at most 20,000 characters' }).optional(),
+  tags: z
+    .array(z.string().trim().min(1, { error: 'a tag must not be empty' }).max(50, { error: 'a tag must be at most 50 characters' }))
+    .max(50, { error: 'at most 50 tags' })
+    .optional(),
+  starred: z.boolean().optional(),
+});
+
+export const runIdsSchema = z
+  .array(runIdSchema)
+  .min(1, { error: 'choose at least one run' })
+  .max(10_000, { error: 'at most 10,000 runs at once' });
+
+export const comparisonOptionsSchema = z.strictObject({
+  xAxis: z.enum(['epoch', 'time']).optional(),
+  logScale: z.boolean().optional(),
+  smoothing: z.number().min(0).lt(1).optional(),
+  onlyDifferences: z.boolean().optional(),
+});
+
+export const saveComparisonSchema = z.strictObject({
+  id: z.number().int().positive().optional(),
+  name: z.string().trim().min(1, { error: 'a comparison needs a name' }).max(120),
+  runIds: z.array(runIdSchema).min(2, { error: 'a comparison needs at least 2 runs' }).max(16, { error: 'at most 16 runs side by side' }),
+  options: comparisonOptionsSchema,
+});
+export type SaveComparisonRequest = z.infer<typeof saveComparisonSchema>;
+
+export const saveFileSchema = z.strictObject({
+  suggestedName: z.string().min(1).max(255),
+  /** Text as is, or bytes as base64. */
+  text: z.string().optional(),
+  base64: z.string().optional(),
+  filterName: z.string().max(100).optional(),
+  extensions: z.array(z.string().max(10)).max(10).optional(),
+});
+export type SaveFileRequest = z.infer<typeof saveFileSchema>;
+
+export const savePdfSchema = z.strictObject({
+  suggestedName: z.string().min(1).max(255),
+  /** The comparison report's self-contained HTML. */
+  html: z.string().max(50_000_000),
+});
+export type SavePdfRequest = z.infer<typeof savePdfSchema>;

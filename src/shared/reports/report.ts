@@ -1,0 +1,196 @@
+/**
+ * A comparison as one self-contained HTML file: the four charts as inline SVG,
+ * the summary, settings and architecture tables. No scripts and no external
+ * references of any kind, so it opens offline, in a mail client or an archive,
+ * and prints to PDF as it is.
+ */
+import {
+  architectureDiff,
+  chartSeries,
+  higherIsBetter,
+  METRIC_LABELS,
+  METRICS,
+  runColor,
+  runLabels,
+  settingsTable,
+  summaryTable,
+  type SummaryRow,
+} from './compare';
+import type { RunDetail } from '../contract/runs';
+import { escapeXml, svgLineChart } from './svg-chart';
+
+export interface ReportOptions {
+  title?: string;
+  /** TensorBoard smoothing weight in [0, 1); 0 = raw. */
+  smoothing?: number;
+  /** When the report was made (ISO); shown under the title. */
+  generatedAt?: string;
+}
+
+const esc = escapeXml;
+
+const STYLE = `
+  :root { color-scheme: light; }
+  * { box-sizing: border-box; }
+  body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; color: #1f2328; background: #ffffff; margin: 0; padding: 24px 32px 48px; max-width: 1400px; }
+  h1 { font-size: 22px; margin: 0 0 4px; }
+  h2 { font-size: 17px; margin: 32px 0 10px; border-bottom: 1px solid #d8dee4; padding-bottom: 4px; }
+  .meta { color: #59636e; margin: 0 0 16px; }
+  .runs { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 6px 20px; }
+  .runs li { display: flex; align-items: center; gap: 6px; }
+  .swatch { display: inline-block; width: 14px; height: 14px; border-radius: 3px; flex: none; }
+  .muted { color: #59636e; }
+  .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
+  .charts figure { margin: 0; border: 1px solid #d8dee4; border-radius: 6px; padding: 4px; }
+  .charts svg { width: 100%; height: auto; display: block; }
+  table { border-collapse: collapse; margin: 0 0 8px; font-variant-numeric: tabular-nums; }
+  th, td { border: 1px solid #d8dee4; padding: 4px 10px; text-align: left; vertical-align: top; }
+  thead th { background: #f6f8fa; }
+  td.num { text-align: right; }
+  td.best { font-weight: 700; background: #dafbe1; }
+  tr.differs td { background: #fff8c5; }
+  tr.differs th { background: #fff8c5; }
+  .changed { color: #9a6700; font-size: 12px; }
+  .toggle { display: inline-flex; gap: 6px; align-items: center; margin: 0 0 8px; cursor: pointer; }
+  #only-differences:checked ~ table tr.same { display: none; }
+  .notes { white-space: pre-wrap; }
+  @media print {
+    body { padding: 0; }
+    .toggle { display: none; }
+    .charts { grid-template-columns: 1fr 1fr; }
+    figure, table { break-inside: avoid; }
+  }
+`;
+
+const fmt = (v: number | string | null, key?: string): string => {
+  if (v === null) return '—';
+  if (typeof v === 'string') return v;
+  if (key === 'params') return v.toLocaleString('en-US');
+  if (key === 'bestEpoch') return String(v);
+  if (key === 'secondsPerEpoch') return v.toFixed(1);
+  if (/Accuracy$/.test(key ?? '')) return `${(v * 100).toFixed(2)}%`;
+  return v.toFixed(4);
+};
+
+function runHeader(runs: RunDetail[], labels: string[]): string {
+  return runs
+    .map((r, i) => `<th scope="col"><span class="swatch" style="background:${esc(runColor(i))}"></span> ${esc(labels[i])}<br><span class="muted">#${r.id} ${esc(r.name)}</span></th>`)
+    .join('');
+}
+
+function summarySection(runs: RunDetail[], labels: string[], rows: SummaryRow[]): string {
+  const body = rows
+    .map((row) => {
+      const cells = row.values
+        .map((v, i) => {
+          const cls = [typeof v === 'number' ? 'num' : '', row.best === i ? 'best' : ''].filter(Boolean).join(' ');
+          return `<td${cls ? ` class="${cls}"` : ''}>${esc(fmt(v, row.key))}</td>`;
+        })
+        .join('');
+      return `<tr><th scope="row">${esc(row.label)}</th>${cells}</tr>`;
+    })
+    .join('\n');
+  return `<table class="summary"><thead><tr><th></th>${runHeader(runs, labels)}</tr></thead><tbody>\n${body}\n</tbody></table>
+<p class="muted">Bold: the best run for that figure. The best epoch is the one with the highest validation accuracy.</p>`;
+}
+
+function settingsSection(runs: RunDetail[], labels: string[]): string {
+  const rows = settingsTable(runs);
+  const body = rows
+    .map((row) => {
+      const cells = row.values.map((v) => `<td>${esc(v)}</td>`).join('');
+      return `<tr class="${row.differs ? 'differs' : 'same'}"><th scope="row">${esc(row.label)}</th>${cells}</tr>`;
+    })
+    .join('\n');
+  const n = rows.filter((r) => r.differs).length;
+  return `<input type="checkbox" id="only-differences"><label class="toggle" for="only-differences">Only differences (${n} of ${rows.length} rows)</label>
+<table class="settings"><thead><tr><th></th>${runHeader(runs, labels)}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function architectureSection(runs: RunDetail[], labels: string[]): string {
+  const rows = architectureDiff(runs);
+  const body = rows
+    .map((row) => {
+      const cells = row.values.map((v) => `<td>${v === null ? '<span class="muted">none</span>' : esc(v)}</td>`).join('');
+      const changed = row.differs ? (row.changedFields.length ? row.changedFields.join(', ') : 'present in some runs only') : '';
+      return `<tr class="${row.differs ? 'differs' : 'same'}"><th scope="row">${row.index + 1}</th>${cells}<td class="changed">${esc(changed)}</td></tr>`;
+    })
+    .join('\n');
+  const differing = rows.filter((r) => r.differs).length;
+  const note = differing ? `${differing} of ${rows.length} layers differ.` : 'The networks are the same layer for layer.';
+  return `<p class="muted">${note}</p>
+<table class="architecture"><thead><tr><th>Layer</th>${runHeader(runs, labels)}<th>What differs</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function chartsSection(runs: RunDetail[], smoothing: number): string {
+  const figures = METRICS.map((metric) => {
+    const series = chartSeries(runs, metric, { xAxis: 'epoch', smoothing });
+    const svg = svgLineChart({
+      title: METRIC_LABELS[metric],
+      xLabel: 'Epoch',
+      yLabel: METRIC_LABELS[metric],
+      series: series.map((s) => ({
+        label: s.label,
+        color: s.color,
+        points: s.points.map((p) => ({ x: p.x, y: p.y })),
+        raw: s.points.map((p) => ({ x: p.x, y: p.raw })),
+      })),
+      markers: series.flatMap((s) =>
+        s.best ? [{ x: s.best.x, y: s.best.y, color: s.color, label: `${s.label}: best ${higherIsBetter(metric) ? 'highest' : 'lowest'} at epoch ${s.best.x}, ${s.best.y.toFixed(4)}` }] : [],
+      ),
+      width: 640,
+      height: 400,
+      standalone: false,
+    });
+    return `<figure>${svg}</figure>`;
+  });
+  return `<div class="charts">\n${figures.join('\n')}\n</div>`;
+}
+
+/** The whole comparison in one HTML file that needs nothing else to be read. */
+export function comparisonReportHtml(runs: RunDetail[], o: ReportOptions = {}): string {
+  const labels = runLabels(runs);
+  const smoothing = o.smoothing ?? 0;
+  const title = o.title?.trim() || `Comparison of ${runs.length} run${runs.length === 1 ? '' : 's'}`;
+  const meta = [
+    o.generatedAt ? `Made ${esc(o.generatedAt)}` : '',
+    smoothing > 0 ? `curves smoothed (weight ${smoothing}), raw values faint behind them` : 'raw curves, no smoothing',
+    'dots mark each run’s best epoch',
+  ].filter(Boolean);
+  const runList = runs
+    .map(
+      (r, i) =>
+        `<li><span class="swatch" style="background:${esc(runColor(i))}"></span><strong>${esc(labels[i])}</strong> <span class="muted">#${r.id} ${esc(r.name)} · ${esc(r.status)} · ${r.epochs.length}/${r.config.epochs} epochs</span></li>`,
+    )
+    .join('\n');
+  const notes = runs
+    .map((r, i) => (r.notes.trim() ? `<li><strong>${esc(labels[i])}</strong>: <span class="notes">${esc(r.notes)}</span></li>` : ''))
+    .filter(Boolean);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="Layerlab">
+<title>${esc(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${esc(title)}</h1>
+<p class="meta">${meta.join(' · ')}</p>
+<ul class="runs">
+${runList}
+</ul>
+<h2>Curves</h2>
+${chartsSection(runs, smoothing)}
+<h2>Summary</h2>
+${summarySection(runs, labels, summaryTable(runs))}
+<h2>Settings</h2>
+${settingsSection(runs, labels)}
+<h2>Architecture</h2>
+${architectureSection(runs, labels)}
+${notes.length ? `<h2>Notes</h2>\n<ul>\n${notes.join('\n')}\n</ul>` : ''}
+</body>
+</html>
+`;
+}
