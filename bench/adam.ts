@@ -43,7 +43,10 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const f = (x: number, digits = 2) => x.toFixed(digits);
-const load = () => loadavg().map((x) => f(x)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => f(x))
+    .join(' ');
 
 type Gradients = Array<{ name: string; tensor: tf.Tensor }>;
 
@@ -99,7 +102,9 @@ async function stepBench(data: TrainValidationSplit, steps: number, rounds: numb
   const stock = median(results['stock tf.train.adam']);
   const fast = median(results.FastAdam);
   const sgd = median(results['tf.train.sgd (scale)']);
-  console.log(`  median: stock Adam ${f(stock, 3)} ms, FastAdam ${f(fast, 3)} ms (${f(stock / fast, 1)}× faster, saves ${f(stock - fast, 2)} ms per batch = ${f(((stock - fast) * 750) / 1000, 2)} s per 750-batch epoch), SGD ${f(sgd, 3)} ms`);
+  console.log(
+    `  median: stock Adam ${f(stock, 3)} ms, FastAdam ${f(fast, 3)} ms (${f(stock / fast, 1)}× faster, saves ${f(stock - fast, 2)} ms per batch = ${f(((stock - fast) * 750) / 1000, 2)} s per 750-batch epoch), SGD ${f(sgd, 3)} ms`,
+  );
   tf.dispose(grads.map((g) => g.tensor));
   model.dispose();
 }
@@ -142,7 +147,9 @@ async function timeEpoch(data: TrainValidationSplit, fast: boolean): Promise<Epo
 }
 
 async function epochBench(data: TrainValidationSplit, rounds: number): Promise<void> {
-  console.log(`\n== one epoch of seed-model-3 through train(): ${data.train.count} training / ${data.validation.count} validation images, batch ${preset.config.batchSize}, ${rounds} rounds alternating`);
+  console.log(
+    `\n== one epoch of seed-model-3 through train(): ${data.train.count} training / ${data.validation.count} validation images, batch ${preset.config.batchSize}, ${rounds} rounds alternating`,
+  );
   console.log('  "epoch s" is train()\'s own EpochMetrics.seconds (training + validation); "train s" is batch 1 to the last batch');
   const stock: Epoch[] = [];
   const fast: Epoch[] = [];
@@ -153,20 +160,28 @@ async function epochBench(data: TrainValidationSplit, rounds: number): Promise<v
       const before = load();
       const e = await timeEpoch(data, isFast);
       (isFast ? fast : stock).push(e);
-      console.log(`  round ${r + 1} ${isFast ? 'fast ' : 'stock'} (${e.optimizer}): epoch ${f(e.seconds)} s, train ${f(e.trainingSeconds)} s, val acc ${e.valAccuracy === null ? '-' : f(e.valAccuracy, 4)} [load before ${before}]`);
+      console.log(
+        `  round ${r + 1} ${isFast ? 'fast ' : 'stock'} (${e.optimizer}): epoch ${f(e.seconds)} s, train ${f(e.trainingSeconds)} s, val acc ${e.valAccuracy === null ? '-' : f(e.valAccuracy, 4)} [load before ${before}]`,
+      );
     }
   }
   const s = median(stock.map((e) => e.seconds));
   const x = median(fast.map((e) => e.seconds));
   const st = median(stock.map((e) => e.trainingSeconds));
   const xt = median(fast.map((e) => e.trainingSeconds));
-  console.log(`  median epoch: stock Adam ${f(s)} s, FastAdam ${f(x)} s (−${f(s - x)} s, ${f((100 * (s - x)) / s, 1)} %); training part ${f(st)} s → ${f(xt)} s [load now ${load()}]`);
+  console.log(
+    `  median epoch: stock Adam ${f(s)} s, FastAdam ${f(x)} s (−${f(s - x)} s, ${f((100 * (s - x)) / s, 1)} %); training part ${f(st)} s → ${f(xt)} s [load now ${load()}]`,
+  );
 }
 
 async function main(): Promise<void> {
   const { backend, versions } = await selectBackend(args.backend as BackendName);
   if (backend === 'wasm') installWasmMatMulFix();
-  console.log(`backend ${backend}${backend === 'wasm' ? ' with the matmul fix' : ''} (${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  console.log(
+    `backend ${backend}${backend === 'wasm' ? ' with the matmul fix' : ''} (${Object.entries(versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')})`,
+  );
   console.log(`load average (1, 5, 15 min): ${load()}`);
   const fashion = await loadFashionMnist(args.data!);
   const data = splitTrainValidation(fashion.train, preset.config);

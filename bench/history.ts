@@ -100,7 +100,13 @@ function makeRun(i: number): BundledRun {
     model: custom ? variant(preset.model) : preset.model,
     config: { ...preset.config, optimizer, learningRate, batchSize: pick([32, 64, 128]), epochs: EPOCHS, seed: i },
     dataset: { id: 'fashion-mnist', source: '/usr/share/datasets/fashion-mnist', trainCount: 48000, validationCount: 12000, testCount: 10000 },
-    environment: { backend: pick(['wasm', 'wasm', 'tensorflow', 'cpu']), versions: { tfjs: '4.22.0' }, host: 'bench', platform: 'linux', cpus: '2 × bench CPU' },
+    environment: {
+      backend: pick(['wasm', 'wasm', 'tensorflow', 'cpu']),
+      versions: { tfjs: '4.22.0' },
+      host: 'bench',
+      platform: 'linux',
+      cpus: '2 × bench CPU',
+    },
     createdAt: new Date(created).toISOString(),
     startedAt: new Date(created + 1000).toISOString(),
     finishedAt: new Date(created + 1000 + seconds * 1000).toISOString(),
@@ -149,7 +155,9 @@ const open = (databasePath: string): Layerlab =>
 const dir = mkdtempSync(join(tmpdir(), 'layerlab-history-bench-'));
 const dbPath = join(dir, 'history.db');
 try {
-  console.log(`Run history bench: ${RUNS.toLocaleString('en-US')} runs × ${EPOCHS} epochs${BATCHES ? ` × ${BATCHES} batch losses` : ''}, median of ${REPEAT}`);
+  console.log(
+    `Run history bench: ${RUNS.toLocaleString('en-US')} runs × ${EPOCHS} epochs${BATCHES ? ` × ${BATCHES} batch losses` : ''}, median of ${REPEAT}`,
+  );
   let app = open(dbPath);
   const fillStart = performance.now();
   const CHUNK = 500;
@@ -188,9 +196,18 @@ try {
   const get = time(() => app.service.getRuns(ids) as ReturnType<Layerlab['runs']['getMany']>);
   line('getRuns (12 runs with their epochs)', get);
   const details = get.result;
-  line('runLabels', time(() => runLabels(details)));
-  line('chartSeries × 4 metrics (smoothing 0.6)', time(() => METRICS.map((m) => chartSeries(details, m, { smoothing: 0.6 }))));
-  line('settingsTable + summaryTable + architectureDiff', time(() => [settingsTable(details), summaryTable(details), architectureDiff(details)]));
+  line(
+    'runLabels',
+    time(() => runLabels(details)),
+  );
+  line(
+    'chartSeries × 4 metrics (smoothing 0.6)',
+    time(() => METRICS.map((m) => chartSeries(details, m, { smoothing: 0.6 }))),
+  );
+  line(
+    'settingsTable + summaryTable + architectureDiff',
+    time(() => [settingsTable(details), summaryTable(details), architectureDiff(details)]),
+  );
   const open12 = time(() => {
     const d = app.service.getRuns(ids) as typeof details;
     return [METRICS.map((m) => chartSeries(d, m, { smoothing: 0.6 })), settingsTable(d), summaryTable(d), architectureDiff(d)];

@@ -55,7 +55,13 @@ await app.close();
 t.cleanup();
 
 const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
-console.log(`run ${detail.status} on ${detail.backend}: ${detail.epochs.length} epoch(s), ${detail.epochs.map((e) => `${e.seconds.toFixed(1)} s`).join(', ')}`);
-console.log(`API calls during training: ${latencies.length}; latency p50 ${q(latencies, 0.5).toFixed(2)} ms, p99 ${q(latencies, 0.99).toFixed(2)} ms, max ${Math.max(...latencies).toFixed(2)} ms (target p99 < 50 ms)`);
-console.log(`main event-loop delay: p50 ${(loop.percentile(50) / 1e6).toFixed(2)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(2)} ms, max ${(loop.max / 1e6).toFixed(2)} ms`);
+console.log(
+  `run ${detail.status} on ${detail.backend}: ${detail.epochs.length} epoch(s), ${detail.epochs.map((e) => `${e.seconds.toFixed(1)} s`).join(', ')}`,
+);
+console.log(
+  `API calls during training: ${latencies.length}; latency p50 ${q(latencies, 0.5).toFixed(2)} ms, p99 ${q(latencies, 0.99).toFixed(2)} ms, max ${Math.max(...latencies).toFixed(2)} ms (target p99 < 50 ms)`,
+);
+console.log(
+  `main event-loop delay: p50 ${(loop.percentile(50) / 1e6).toFixed(2)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(2)} ms, max ${(loop.max / 1e6).toFixed(2)} ms`,
+);
 console.log(`trainer peak memory (VmHWM): ${(peakKb / 1024).toFixed(0)} MB (target < 1024 MB)`);

@@ -9,7 +9,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const scripts = readdirSync(here).filter((f) => f.endsWith('.ts') && f !== 'run-all.ts').sort();
+const scripts = readdirSync(here)
+  .filter((f) => f.endsWith('.ts') && f !== 'run-all.ts')
+  .sort();
 for (const script of scripts) {
   console.log(`\n=== bench/${script} ===`);
   const r = spawnSync(process.execPath, ['--import', tsx, `${here}${script}`], { stdio: 'inherit' });

@@ -73,7 +73,9 @@ function printEpochs(label: string, timings: EpochTiming[], trainCount: number):
   console.log('epoch  seconds  training s  samples/s  val accuracy');
   timings.forEach((t, i) => {
     const rate = trainCount / t.seconds;
-    console.log(`${String(i + 1).padStart(5)}  ${f(t.seconds).padStart(7)}  ${f(t.trainingSeconds).padStart(10)}  ${f(rate, 0).padStart(9)}  ${t.valAccuracy === null ? '-' : f(t.valAccuracy, 4)}`);
+    console.log(
+      `${String(i + 1).padStart(5)}  ${f(t.seconds).padStart(7)}  ${f(t.trainingSeconds).padStart(10)}  ${f(rate, 0).padStart(9)}  ${t.valAccuracy === null ? '-' : f(t.valAccuracy, 4)}`,
+    );
   });
 }
 
@@ -111,7 +113,9 @@ async function compareMatMul(data: TrainValidationSplit, repeat: number): Promis
   const stockProduct = timeWeightGradient();
   installWasmMatMulFix();
   const fixedProduct = timeWeightGradient();
-  console.log(`\nxᵀ·dy (x 64×784, dy 64×64, transposeA): stock ${f(stockProduct, 0)} µs, with the fix ${f(fixedProduct, 0)} µs (${f(stockProduct / fixedProduct, 1)}×)`);
+  console.log(
+    `\nxᵀ·dy (x 64×784, dy 64×64, transposeA): stock ${f(stockProduct, 0)} µs, with the fix ${f(fixedProduct, 0)} µs (${f(stockProduct / fixedProduct, 1)}×)`,
+  );
 
   const stock: number[] = [];
   const fixed: number[] = [];
@@ -131,7 +135,11 @@ async function compareMatMul(data: TrainValidationSplit, repeat: number): Promis
 async function main(): Promise<void> {
   const { backend, versions } = await selectBackend(args.backend as BackendName | undefined);
   if (backend === 'wasm') installWasmMatMulFix();
-  console.log(`backend ${backend} (${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  console.log(
+    `backend ${backend} (${Object.entries(versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')})`,
+  );
 
   const fashion = await loadFashionMnist(args.data!);
   const data = splitTrainValidation(fashion.train, preset.config);

@@ -38,11 +38,22 @@ try {
 }
 if (!ok) {
   console.log('No prebuilt binary; compiling against Electron headers (needs a C++ toolchain)…');
-  ok = run('npx', ['--yes', 'node-gyp', 'rebuild', '--release', `--target=${electronVersion}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers']) && existsSync(built);
+  ok =
+    run('npx', [
+      '--yes',
+      'node-gyp',
+      'rebuild',
+      '--release',
+      `--target=${electronVersion}`,
+      `--arch=${process.arch}`,
+      '--dist-url=https://electronjs.org/headers',
+    ]) && existsSync(built);
 }
 if (!ok) {
   rmSync(work, { recursive: true, force: true });
-  console.error(`Could not build better-sqlite3 for Electron ${electronVersion}. The desktop app needs it; the CLI and browser mode (npm run serve) work without it.`);
+  console.error(
+    `Could not build better-sqlite3 for Electron ${electronVersion}. The desktop app needs it; the CLI and browser mode (npm run serve) work without it.`,
+  );
   process.exit(1);
 }
 mkdirSync(dirname(target), { recursive: true });

@@ -90,7 +90,8 @@ function parseIds(positionals: string[]): number[] {
 function parseSmoothing(s: string | undefined): number {
   if (s === undefined) return 0;
   const x = s.trim() === '' ? NaN : Number(s);
-  if (!Number.isFinite(x) || x < 0 || x >= 1) throw new UserError(`--smoothing must be a number from 0 (raw) up to but not including 1, e.g. 0.6; got "${s}"`);
+  if (!Number.isFinite(x) || x < 0 || x >= 1)
+    throw new UserError(`--smoothing must be a number from 0 (raw) up to but not including 1, e.g. 0.6; got "${s}"`);
   return x;
 }
 
@@ -115,7 +116,8 @@ export async function exportCommand(argv: string[], open: Open): Promise<number>
     throw new UserError('--smoothing applies to the csv, json and html exports only');
   }
   const smoothing = parseSmoothing(values.smoothing);
-  if (format === 'model' && ids.length !== 1) throw new UserError('export --format model takes exactly one run id (each model is a folder of its own)');
+  if (format === 'model' && ids.length !== 1)
+    throw new UserError('export --format model takes exactly one run id (each model is a folder of its own)');
   requireDatabase(values.db);
 
   const app = open(values.db);
@@ -134,7 +136,13 @@ export async function exportCommand(argv: string[], open: Open): Promise<number>
   return 0;
 }
 
-async function writeExport(app: Layerlab, format: ExportFormat, ids: number[], out: string, o: { smoothing: number; title?: string }): Promise<string[]> {
+async function writeExport(
+  app: Layerlab,
+  format: ExportFormat,
+  ids: number[],
+  out: string,
+  o: { smoothing: number; title?: string },
+): Promise<string[]> {
   switch (format) {
     case 'csv':
       writeFileAtomic(out, tidyCsv(app.runs.getMany(ids), { smoothing: o.smoothing }));
@@ -143,7 +151,10 @@ async function writeExport(app: Layerlab, format: ExportFormat, ids: number[], o
       writeFileAtomic(out, `${JSON.stringify(chartDataJson(app.runs.getMany(ids), { smoothing: o.smoothing }), null, 2)}\n`);
       return [out];
     case 'html':
-      writeFileAtomic(out, comparisonReportHtml(app.runs.getMany(ids), { smoothing: o.smoothing, title: o.title, generatedAt: new Date().toISOString() }));
+      writeFileAtomic(
+        out,
+        comparisonReportHtml(app.runs.getMany(ids), { smoothing: o.smoothing, title: o.title, generatedAt: new Date().toISOString() }),
+      );
       return [out];
     case 'bundle': {
       const bundle = await app.service.exportRuns(ids);

@@ -233,9 +233,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as Error & { code?: string };
     // parseArgs errors (unknown option, missing value) are the user's to fix too.
-    const message = e instanceof UserError || err.code?.startsWith('ERR_PARSE_ARGS')
-      ? err.message.replace(/\s*\n\s*/g, ' ')
-      : `Unexpected error: ${String(err.stack ?? err).split('\n')[0]}`;
+    const message =
+      e instanceof UserError || err.code?.startsWith('ERR_PARSE_ARGS')
+        ? err.message.replace(/\s*\n\s*/g, ' ')
+        : `Unexpected error: ${String(err.stack ?? err).split('\n')[0]}`;
     process.stderr.write(`layerlab: ${message}\n`);
     return 2;
   }

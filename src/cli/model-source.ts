@@ -66,7 +66,13 @@ export function resolveModelSource(o: SourceOptions, designs: () => DesignStore)
   const text = readText(o.keras!, 'Keras file');
   try {
     const imported = importKerasModel(text, basename(o.keras!));
-    return { model: imported.model, config: { ...DEFAULT_CONFIG }, presetId: null, label: `Keras file ${basename(o.keras!)}`, warnings: imported.warnings };
+    return {
+      model: imported.model,
+      config: { ...DEFAULT_CONFIG },
+      presetId: null,
+      label: `Keras file ${basename(o.keras!)}`,
+      warnings: imported.warnings,
+    };
   } catch (e) {
     throw new UserError((e as Error).message);
   }

@@ -89,7 +89,9 @@ test('two runs side by side: curves, legends, differences, exports, report, and 
 
   // "Only differences" leaves exactly the rows marked as differing.
   await expect(settingsRows(page).first()).toBeVisible();
-  const everyRow = await settingsRows(page).evaluateAll((rows) => rows.map((r) => ({ key: r.getAttribute('data-key'), differs: r.getAttribute('data-differs') })));
+  const everyRow = await settingsRows(page).evaluateAll((rows) =>
+    rows.map((r) => ({ key: r.getAttribute('data-key'), differs: r.getAttribute('data-differs') })),
+  );
   const differing = everyRow.filter((r) => r.differs === 'true').map((r) => r.key);
   expect(differing).toEqual(expect.arrayContaining(['optimizer', 'learningRate']));
   expect(differing.length).toBeLessThan(everyRow.length);
@@ -122,12 +124,15 @@ test('two runs side by side: curves, legends, differences, exports, report, and 
   expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   expect(png.readUInt32BE(16)).toBe(1280);
   expect(png.readUInt32BE(20)).toBe(800);
-  const decoded = await page.evaluate(async (bytes) => {
-    // Runs in the page: DOM globals, typed loosely here because the tests compile against Node's types.
-    const page = globalThis as unknown as { createImageBitmap(b: Blob): Promise<{ width: number; height: number }> };
-    const bitmap = await page.createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }));
-    return [bitmap.width, bitmap.height];
-  }, [...png]);
+  const decoded = await page.evaluate(
+    async (bytes) => {
+      // Runs in the page: DOM globals, typed loosely here because the tests compile against Node's types.
+      const page = globalThis as unknown as { createImageBitmap(b: Blob): Promise<{ width: number; height: number }> };
+      const bitmap = await page.createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }));
+      return [bitmap.width, bitmap.height];
+    },
+    [...png],
+  );
   expect(decoded).toEqual([1280, 800]);
   await expect(dialog).toBeHidden();
 
@@ -156,7 +161,10 @@ test('two runs side by side: curves, legends, differences, exports, report, and 
   const [header, ...lines] = (await savedText(download)).trim().split('\n');
   expect(header).toBe('run_id,run,epoch,seconds,metric,value,smoothed');
   const cells = lines.map((l) => l.split(','));
-  for (const [runId, label] of [['1', 'adam lr=0.001'], ['2', 'sgd lr=0.01']]) {
+  for (const [runId, label] of [
+    ['1', 'adam lr=0.001'],
+    ['2', 'sgd lr=0.01'],
+  ]) {
     for (const epoch of ['1', '2']) {
       const rows = cells.filter((c) => c[0] === runId && c[2] === epoch);
       expect(rows.map((c) => c[4]).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
@@ -181,7 +189,10 @@ test('two runs side by side: curves, legends, differences, exports, report, and 
   download = await exportFromChart(page, 'Accuracy', 'Data as JSON');
   expect(download.suggestedFilename()).toBe('layerlab-comparison.json');
   const data = JSON.parse(await savedText(download));
-  expect(data.runs.map((r: { label: string; epochs: unknown[] }) => [r.label, r.epochs.length])).toEqual([['adam lr=0.001', 2], ['sgd lr=0.01', 2]]);
+  expect(data.runs.map((r: { label: string; epochs: unknown[] }) => [r.label, r.epochs.length])).toEqual([
+    ['adam lr=0.001', 2],
+    ['sgd lr=0.01', 2],
+  ]);
 
   // The report opens from a file with the network cut off, and shows both runs.
   const reportDownload = page.waitForEvent('download');

@@ -375,15 +375,35 @@ function keras3SeedModel(): string {
       trainable: true,
       dtype,
       layers: [
-        { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 28, 28], dtype: 'float32', sparse: false, name: 'input_layer' }, registered_name: null },
-        { module: 'keras.layers', class_name: 'Flatten', config: { name: 'flatten', trainable: true, dtype, data_format: 'channels_last' }, registered_name: null, build_config: { input_shape: [null, 28, 28] } },
+        {
+          module: 'keras.layers',
+          class_name: 'InputLayer',
+          config: { batch_shape: [null, 28, 28], dtype: 'float32', sparse: false, name: 'input_layer' },
+          registered_name: null,
+        },
+        {
+          module: 'keras.layers',
+          class_name: 'Flatten',
+          config: { name: 'flatten', trainable: true, dtype, data_format: 'channels_last' },
+          registered_name: null,
+          build_config: { input_shape: [null, 28, 28] },
+        },
         ...units.map(dense),
       ],
       build_input_shape: [null, 28, 28],
     },
     registered_name: null,
     build_config: { input_shape: [null, 28, 28] },
-    compile_config: { optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'], loss_weights: null, weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false },
+    compile_config: {
+      optimizer: 'adam',
+      loss: 'categorical_crossentropy',
+      metrics: ['accuracy'],
+      loss_weights: null,
+      weighted_metrics: null,
+      run_eagerly: false,
+      steps_per_execution: 1,
+      jit_compile: false,
+    },
   });
 }
 
@@ -484,7 +504,9 @@ test('save a design, rename it, reopen it after loading another preset, export a
   expect(file.model.layers).toHaveLength(7);
   await page.getByRole('button', { name: 'New empty network' }).click();
   await expect(rows(page)).toHaveCount(0);
-  await page.getByLabel('Import file').setInputFiles({ name: 'narrow.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+  await page
+    .getByLabel('Import file')
+    .setInputFiles({ name: 'narrow.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
   await expect(rows(page)).toHaveCount(7);
   await expect(totals(page)).toContainText(total!);
 

@@ -226,7 +226,9 @@ test.describe('one database', () => {
     expect(readFileSync((await weightsFile.path())!).length).toBe(expectedBytes);
 
     // Files that are not bundles: a clear message each, nothing imported.
-    await page.getByLabel('Import runs…').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": "world"}') });
+    await page
+      .getByLabel('Import runs…')
+      .setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": "world"}') });
     await expect(errors(page)).toContainText('Importing runs from notes.json failed: This file is not a Layerlab run bundle');
     await page.getByLabel('Import runs…').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('just some words') });
     await expect(errors(page)).toContainText('Importing runs from notes.txt failed: This file is not JSON');
@@ -282,7 +284,16 @@ test.describe('10,000 runs', () => {
         status: 'completed',
         presetId: null,
         model: { inputShape: [28, 28], layers: [{ type: 'Flatten' }, { type: 'Dense', units: 10, activation: 'softmax' }] },
-        config: { optimizer: i % 2 ? 'sgd' : 'adam', learningRate: i % 2 ? 0.01 : 0.001, momentum: 0, epochs: 2, batchSize: 64, validationSplit: 0.2, limit: 1000, seed: i },
+        config: {
+          optimizer: i % 2 ? 'sgd' : 'adam',
+          learningRate: i % 2 ? 0.01 : 0.001,
+          momentum: 0,
+          epochs: 2,
+          batchSize: 64,
+          validationSplit: 0.2,
+          limit: 1000,
+          seed: i,
+        },
         dataset: null,
         environment: { backend: 'wasm', versions: {}, host: 'bench', platform: 'linux', cpus: '2' },
         createdAt,
@@ -294,7 +305,14 @@ test.describe('10,000 runs', () => {
         notes: '',
         tags: i % 100 === 0 ? ['hundred'] : [],
         starred: false,
-        epochs: [1, 2].map((epoch) => ({ epoch, loss: 2 / epoch, accuracy: acc - 0.1 / epoch, valLoss: 2.1 / epoch, valAccuracy: acc - 0.05 / epoch, seconds: 1 })),
+        epochs: [1, 2].map((epoch) => ({
+          epoch,
+          loss: 2 / epoch,
+          accuracy: acc - 0.1 / epoch,
+          valLoss: 2.1 / epoch,
+          valAccuracy: acc - 0.05 / epoch,
+          seconds: 1,
+        })),
         batchLosses: [],
       };
     });
@@ -359,7 +377,12 @@ test.describe('10,000 runs', () => {
 
     // Scrolling the middle into view renders the middle.
     await table.locator('..').evaluate((el) => el.scrollTo(0, el.scrollHeight / 2));
-    await expect(table.locator('tbody tr').filter({ hasText: /sweep 0(49|50|51)\d\d/ }).first()).toBeVisible();
+    await expect(
+      table
+        .locator('tbody tr')
+        .filter({ hasText: /sweep 0(49|50|51)\d\d/ })
+        .first(),
+    ).toBeVisible();
 
     // Sorted by test accuracy, best first, across all 10,000.
     const testHeader = table.locator('thead th').filter({ hasText: /test acc/i });

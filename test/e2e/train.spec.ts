@@ -44,7 +44,10 @@ test('train seed-model-3 on 3,000 images for one epoch, then cancel a second run
   // Newest first: the cancelled run, then the completed one with its test accuracy.
   await expect(rows.nth(0)).toContainText('cancelled');
   await expect(rows.nth(1)).toContainText('completed');
-  const testAccuracyColumn = await table.locator('thead th').allTextContents().then((h) => h.findIndex((t) => /test acc/i.test(t)));
+  const testAccuracyColumn = await table
+    .locator('thead th')
+    .allTextContents()
+    .then((h) => h.findIndex((t) => /test acc/i.test(t)));
   expect(testAccuracyColumn).toBeGreaterThan(0);
   await expect(rows.nth(1).locator('td').nth(testAccuracyColumn)).toHaveText(/^\s*\d+(\.\d+)?%\s*$/);
   await expect(rows.nth(0).locator('td').nth(testAccuracyColumn)).toHaveText(/—/);

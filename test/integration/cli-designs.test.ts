@@ -32,7 +32,6 @@ function cli(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-
 // A tf.keras 2 model.to_json() of seed-model-3, as Keras writes it (trimmed of fields Layerlab ignores).
 const kerasSeed3 = JSON.stringify({
   class_name: 'Sequential',
@@ -43,7 +42,15 @@ const kerasSeed3 = JSON.stringify({
       { class_name: 'Flatten', config: { name: 'flatten', data_format: 'channels_last' } },
       ...[64, 128, 256, 128, 64].map((units, i) => ({
         class_name: 'Dense',
-        config: { name: `dense_${i}`, units, activation: 'relu', use_bias: true, kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } }, bias_initializer: { class_name: 'Zeros', config: {} }, kernel_regularizer: null },
+        config: {
+          name: `dense_${i}`,
+          units,
+          activation: 'relu',
+          use_bias: true,
+          kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
+          bias_initializer: { class_name: 'Zeros', config: {} },
+          kernel_regularizer: null,
+        },
       })),
       { class_name: 'Dense', config: { name: 'dense_5', units: 10, activation: 'softmax', use_bias: true } },
     ],
@@ -58,7 +65,15 @@ describe('layerlab summary', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({ total_params: 133_386, trainable_params: 133_386, non_trainable_params: 0 });
-    expect(s.layers.map((l: { output_shape: unknown[] }) => l.output_shape)).toEqual([[null, 784], [null, 64], [null, 128], [null, 256], [null, 128], [null, 64], [null, 10]]);
+    expect(s.layers.map((l: { output_shape: unknown[] }) => l.output_shape)).toEqual([
+      [null, 784],
+      [null, 64],
+      [null, 128],
+      [null, 256],
+      [null, 128],
+      [null, 64],
+      [null, 10],
+    ]);
     expect(s.layers[1]).toEqual({ type: 'Dense', output_shape: [null, 64], params: 50_240 });
     const text = cli('summary', '--preset', 'seed-model-1');
     expect(text.stdout).toMatch(/Total params: 133,386/);
@@ -125,7 +140,10 @@ describe('layerlab summary', () => {
 describe('layerlab train --design / --keras', () => {
   it('trains a design file and records its network exactly', () => {
     const file = join(t.dir, 'small-cnn.json');
-    const small = { inputShape: [28, 28, 1], layers: [CNN.layers[0], CNN.layers[1], { type: 'Flatten' }, { type: 'Dense', units: 10, activation: 'softmax' }] };
+    const small = {
+      inputShape: [28, 28, 1],
+      layers: [CNN.layers[0], CNN.layers[1], { type: 'Flatten' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+    };
     writeFileSync(file, JSON.stringify(designFile('small', small as never, { ...findPreset('seed-model-3')!.config, epochs: 1 })));
     const r = cli('train', '--design', file, '--limit', '800', '--json');
     expect(r.code, r.stderr).toBe(0);

@@ -28,12 +28,12 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n') row.push(field), rows.push(row), (row = []), (field = '');
+    else if (c === ',') (row.push(field), (field = ''));
+    else if (c === '\n') (row.push(field), rows.push(row), (row = []), (field = ''));
     else if (c !== '\r') field += c;
   }
   return rows;
@@ -88,7 +88,19 @@ describe('export of the curves’ data', () => {
   });
 
   it('json: the same values, smoothed when asked, with labels and settings per run', async () => {
-    const r = await cli('export', String(adam.id), String(sgd.id), '--format', 'json', '--out', out('curves.json'), '--smoothing', '0.5', '--db', dbA);
+    const r = await cli(
+      'export',
+      String(adam.id),
+      String(sgd.id),
+      '--format',
+      'json',
+      '--out',
+      out('curves.json'),
+      '--smoothing',
+      '0.5',
+      '--db',
+      dbA,
+    );
     expect(r.code, r.stderr).toBe(0);
     const data = JSON.parse(readFileSync(out('curves.json'), 'utf8'));
     expect(data.smoothing).toBe(0.5);
@@ -104,7 +116,19 @@ describe('export of the curves’ data', () => {
   });
 
   it('html: one self-contained report that shows both runs and needs no network', async () => {
-    const r = await cli('export', String(adam.id), String(sgd.id), '--format', 'html', '--out', out('report.html'), '--title', 'Adam & SGD', '--db', dbA);
+    const r = await cli(
+      'export',
+      String(adam.id),
+      String(sgd.id),
+      '--format',
+      'html',
+      '--out',
+      out('report.html'),
+      '--title',
+      'Adam & SGD',
+      '--db',
+      dbA,
+    );
     expect(r.code, r.stderr).toBe(0);
     const html = readFileSync(out('report.html'), 'utf8');
     expect(html).toContain('<title>Adam &amp; SGD</title>');
@@ -158,7 +182,9 @@ describe('bundles', () => {
     // The run that was there is untouched; a second import adds two more runs.
     const text = await cli('import', bundlePath, '--db', dbB);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`Imported 2 runs into .*b\\.db:\\n\\s+\\d+\\s+${adam.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(was ${adam.id}\\)`));
+    expect(text.stdout).toMatch(
+      new RegExp(`Imported 2 runs into .*b\\.db:\\n\\s+\\d+\\s+${adam.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(was ${adam.id}\\)`),
+    );
     const list = json(await cli('runs', '--db', dbB, '--json'));
     expect(list).toHaveLength(5);
     expect(list.find((x: any) => x.id === first.id)).toMatchObject({ name: first.name, preset: 'seed-model-1' });
@@ -179,7 +205,11 @@ describe('model export', () => {
 
     await tf.setBackend('cpu');
     const model = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) }),
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology,
+        weightSpecs,
+        weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+      }),
     );
     const data = await loadFashionMnist(SYSTEM_FASHION_MNIST);
     const n = data.test.count;
@@ -215,8 +245,14 @@ describe('bad input: one line, nothing written, nothing lost', () => {
     const file = out('plain-file');
     writeFileSync(file, 'keep me');
     const path = join(file, 'curves.csv');
-    expectRefused(await cli('export', String(adam.id), '--format', 'csv', '--out', path, '--db', dbA), new RegExp(`Cannot write ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: a part of the path is a file, not a folder`));
-    expectRefused(await cli('export', String(adam.id), '--format', 'model', '--out', join(file, 'model'), '--db', dbA), /Cannot write .*plain-file\/model: /);
+    expectRefused(
+      await cli('export', String(adam.id), '--format', 'csv', '--out', path, '--db', dbA),
+      new RegExp(`Cannot write ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: a part of the path is a file, not a folder`),
+    );
+    expectRefused(
+      await cli('export', String(adam.id), '--format', 'model', '--out', join(file, 'model'), '--db', dbA),
+      /Cannot write .*plain-file\/model: /,
+    );
     expect(readFileSync(file, 'utf8')).toBe('keep me');
   });
 
@@ -255,12 +291,21 @@ describe('bad input: one line, nothing written, nothing lost', () => {
 
   it('options that make no sense are named', async () => {
     const p = out('x.csv');
-    expectRefused(await cli('export', String(adam.id), '--format', 'pdf', '--out', p, '--db', dbA), /Unknown export format "pdf"; use one of csv, json, html, bundle, model/);
+    expectRefused(
+      await cli('export', String(adam.id), '--format', 'pdf', '--out', p, '--db', dbA),
+      /Unknown export format "pdf"; use one of csv, json, html, bundle, model/,
+    );
     expectRefused(await cli('export', String(adam.id), '--out', p, '--db', dbA), /needs --format/);
     expectRefused(await cli('export', String(adam.id), '--format', 'csv', '--db', dbA), /needs --out/);
     expectRefused(await cli('export', 'abc', '--format', 'csv', '--out', p, '--db', dbA), /"abc" is not a run id/);
-    expectRefused(await cli('export', String(adam.id), '--format', 'csv', '--out', p, '--smoothing', '1', '--db', dbA), /--smoothing must be a number from 0/);
-    expectRefused(await cli('export', String(adam.id), '--format', 'csv', '--out', p, '--db', join(root, 'nowhere.db')), /There is no database at .*nowhere\.db/);
+    expectRefused(
+      await cli('export', String(adam.id), '--format', 'csv', '--out', p, '--smoothing', '1', '--db', dbA),
+      /--smoothing must be a number from 0/,
+    );
+    expectRefused(
+      await cli('export', String(adam.id), '--format', 'csv', '--out', p, '--db', join(root, 'nowhere.db')),
+      /There is no database at .*nowhere\.db/,
+    );
     expect(existsSync(join(root, 'nowhere.db'))).toBe(false);
     expect(existsSync(p)).toBe(false);
   });
@@ -274,7 +319,10 @@ describe('bad input: one line, nothing written, nothing lost', () => {
     const id = /Run (\d+) /.exec(training.stderr())![1];
     try {
       const bundle = out('training.bundle.json');
-      expectRefused(await cli('export', id, '--format', 'bundle', '--out', bundle, '--db', db), new RegExp(`Run ${id} .* is still running; only finished runs can be exported`));
+      expectRefused(
+        await cli('export', id, '--format', 'bundle', '--out', bundle, '--db', db),
+        new RegExp(`Run ${id} .* is still running; only finished runs can be exported`),
+      );
       expect(existsSync(bundle)).toBe(false);
       const csv = out('training.csv');
       const r = await cli('export', id, '--format', 'csv', '--out', csv, '--db', db);

@@ -148,4 +148,3 @@ export function expectRefused(r: CliResult, reason: RegExp): void {
   expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   expect(r.stdout).toBe('');
 }
-

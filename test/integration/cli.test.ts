@@ -290,7 +290,11 @@ describe('database problems', () => {
     raw.pragma('user_version = 99');
     raw.close();
     const before = readFileSync(db);
-    for (const args of [['runs', '--json'], ['show', '1'], ['train', '--preset', 'seed-model-3', '--limit', '1500', '--epochs', '1']]) {
+    for (const args of [
+      ['runs', '--json'],
+      ['show', '1'],
+      ['train', '--preset', 'seed-model-3', '--limit', '1500', '--epochs', '1'],
+    ]) {
       const r = await cli([...args, '--db', db]);
       expectRefused(r, /newer version/);
       expect(r.stderr).toContain(db);

@@ -72,7 +72,15 @@ describe('the seed lessons, on the full training set (fixed seed)', () => {
     db.close();
     expect(JSON.parse(row.config_json as string)).toEqual({ ...findPreset('seed-model-3')!.config, ...config });
     expect(JSON.parse(row.model_json as string)).toEqual(findPreset('seed-model-3')!.model);
-    expect(row).toMatchObject({ name: 'adam baseline', preset_id: 'seed-model-3', optimizer: 'adam', learning_rate: 0.001, batch_size: 64, epochs_planned: 3, seed: 1234 });
+    expect(row).toMatchObject({
+      name: 'adam baseline',
+      preset_id: 'seed-model-3',
+      optimizer: 'adam',
+      learning_rate: 0.001,
+      batch_size: 64,
+      epochs_planned: 3,
+      seed: 1234,
+    });
   });
 
   it('seed-model-1 (deep sigmoid, sgd 0.01) barely learns: validation accuracy stays below 0.5 after 3 epochs', async () => {

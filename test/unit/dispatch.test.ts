@@ -8,12 +8,14 @@ import type { LayerlabService } from '../../src/core/layerlab-service';
 function recordingService() {
   const calls: { method: string; args: unknown[] }[] = [];
   const service = new Proxy({} as LayerlabService, {
-    get: (_t, method: string) => (...args: unknown[]) => {
-      calls.push({ method, args });
-      if (method === 'getRun') throw new UserError(`There is no run with id ${args[0]}`);
-      if (method === 'listRuns') throw new TypeError('database exploded');
-      return { method };
-    },
+    get:
+      (_t, method: string) =>
+      (...args: unknown[]) => {
+        calls.push({ method, args });
+        if (method === 'getRun') throw new UserError(`There is no run with id ${args[0]}`);
+        if (method === 'listRuns') throw new TypeError('database exploded');
+        return { method };
+      },
   });
   return { service, calls };
 }
@@ -36,8 +38,18 @@ describe('dispatch: the door from a window into the core', () => {
     ['a fractional run id', 'cancelRun', [1.5], /run id must be a positive whole number/],
     ['too many arguments', 'listRuns', [1], /Invalid arguments for listRuns/],
     ['epochs as text', 'startRun', [{ model: preset.model, config: { ...preset.config, epochs: 'ten' } }], /epochs must be a number/],
-    ['a NaN learning rate', 'startRun', [{ model: preset.model, config: { ...preset.config, learningRate: NaN } }], /config\.learningRate: learning rate must be a number/],
-    ['an unknown layer type', 'startRun', [{ model: { inputShape: [28, 28], layers: [{ type: 'Laser' }] }, config: preset.config }], /layer type must be one of/],
+    [
+      'a NaN learning rate',
+      'startRun',
+      [{ model: preset.model, config: { ...preset.config, learningRate: NaN } }],
+      /config\.learningRate: learning rate must be a number/,
+    ],
+    [
+      'an unknown layer type',
+      'startRun',
+      [{ model: { inputShape: [28, 28], layers: [{ type: 'Laser' }] }, config: preset.config }],
+      /layer type must be one of/,
+    ],
     ['an extra field', 'startRun', [{ model: preset.model, config: { ...preset.config, gpu: true } }], /gpu/],
   ])('refuses %s with a message, without calling the service', async (_what, method, args, message) => {
     const { service, calls } = recordingService();

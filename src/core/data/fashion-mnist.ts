@@ -79,18 +79,12 @@ function userFolderProblem(folder: string): string {
  * Looks for the four files in the user's folder, then the app cache, then the
  * system folder, and says where they are or what the user can do.
  */
-export function locateFashionMnist(opts: {
-  cacheDir: string;
-  userFolder?: string | null;
-  systemFolder?: string;
-}): DatasetStatus {
+export function locateFashionMnist(opts: { cacheDir: string; userFolder?: string | null; systemFolder?: string }): DatasetStatus {
   const userFolder = opts.userFolder ? opts.userFolder : null;
   const candidates = [userFolder, cacheFolder(opts.cacheDir), opts.systemFolder ?? SYSTEM_DATASET_FOLDER];
   // Paths are reported as given (callers compare `folder` with the one they
   // passed); only the duplicate check sees through "dir/" versus "dir".
-  const searched = candidates.filter(
-    (f, i): f is string => f !== null && candidates.findIndex((g) => g !== null && resolve(g) === resolve(f)) === i,
-  );
+  const searched = candidates.filter((f, i): f is string => f !== null && candidates.findIndex((g) => g !== null && resolve(g) === resolve(f)) === i);
   const folder = searched.find((f) => missingFiles(f).length === 0) ?? null;
   const userFolderFailed = userFolder !== null && folder !== userFolder;
 
@@ -148,15 +142,11 @@ async function loadImages(path: string): Promise<{ count: number; rows: number; 
 async function loadLabels(path: string): Promise<Uint8Array> {
   const { dims, data } = await readIdxFile(path);
   if (dims.length !== 1) {
-    throw new DatasetError(
-      `${path} holds ${dims.length}-dimensional data (${dims.map(count).join(' × ')}); labels must be 1-dimensional`,
-    );
+    throw new DatasetError(`${path} holds ${dims.length}-dimensional data (${dims.map(count).join(' × ')}); labels must be 1-dimensional`);
   }
   const bad = data.findIndex((label) => label >= CLASS_COUNT);
   if (bad >= 0) {
-    throw new DatasetError(
-      `${path} has label ${data[bad]} at position ${count(bad)}; Fashion-MNIST labels are 0 to ${CLASS_COUNT - 1}`,
-    );
+    throw new DatasetError(`${path} has label ${data[bad]} at position ${count(bad)}; Fashion-MNIST labels are 0 to ${CLASS_COUNT - 1}`);
   }
   return data;
 }
@@ -164,9 +154,7 @@ async function loadLabels(path: string): Promise<Uint8Array> {
 async function loadImageSet(imagesPath: string, labelsPath: string): Promise<ImageSet> {
   const [images, labels] = await Promise.all([loadImages(imagesPath), loadLabels(labelsPath)]);
   if (labels.length !== images.count) {
-    throw new DatasetError(
-      `${labelsPath} has ${count(labels.length)} labels for ${count(images.count)} images in ${imagesPath}`,
-    );
+    throw new DatasetError(`${labelsPath} has ${count(labels.length)} labels for ${count(images.count)} images in ${imagesPath}`);
   }
   return { ...images, labels };
 }
@@ -200,10 +188,7 @@ function slice(set: ImageSet, from: number, to: number): ImageSet {
  * `validationSplit` of them, exactly as Keras's `validation_split` does
  * (before any shuffling). The parts are views of `train`, not copies.
  */
-export function splitTrainValidation(
-  train: ImageSet,
-  opts: { limit: number | null; validationSplit: number },
-): TrainValidationSplit {
+export function splitTrainValidation(train: ImageSet, opts: { limit: number | null; validationSplit: number }): TrainValidationSplit {
   const { limit, validationSplit } = opts;
   if (limit !== null) {
     if (!Number.isInteger(limit) || limit < 1) {

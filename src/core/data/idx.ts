@@ -36,8 +36,7 @@ const OTHER_TYPES: Record<number, string> = {
 const MAX_DIMS = 4;
 
 const count = (n: number): string => n.toLocaleString('en-US');
-const hex32 = (b: Uint8Array): string =>
-  '0x' + Array.from(b.subarray(0, 4), (x) => x.toString(16).padStart(2, '0')).join('');
+const hex32 = (b: Uint8Array): string => '0x' + Array.from(b.subarray(0, 4), (x) => x.toString(16).padStart(2, '0')).join('');
 
 function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -53,9 +52,7 @@ function readMagic(head: Uint8Array, name: string): number {
   const [zero0, zero1, type, ndims] = head;
   const known = type === UNSIGNED_BYTE || type in OTHER_TYPES;
   if (zero0 !== 0 || zero1 !== 0 || !known || ndims === 0 || ndims > MAX_DIMS) {
-    return fail(
-      `${name} is not an IDX file (magic ${hex32(head)}, expected 0x00000801 for labels or 0x00000803 for images)`,
-    );
+    return fail(`${name} is not an IDX file (magic ${hex32(head)}, expected 0x00000801 for labels or 0x00000803 for images)`);
   }
   if (type !== UNSIGNED_BYTE) {
     const typeHex = '0x' + type.toString(16).padStart(2, '0');
@@ -83,9 +80,7 @@ function truncatedHeader(name: string, has: number): IdxError {
 function wrongLength(name: string, promised: number, has: number): IdxError {
   return has < promised
     ? new IdxError(`${name} is truncated: header promises ${count(promised)} bytes of data, file has ${count(has)}`)
-    : new IdxError(
-        `${name} has ${count(has - promised)} unexpected bytes after the ${count(promised)} bytes of data its header promises`,
-      );
+    : new IdxError(`${name} has ${count(has - promised)} unexpected bytes after the ${count(promised)} bytes of data its header promises`);
 }
 
 /**

@@ -265,7 +265,16 @@ function jsStep(variable: tf.Variable, gradient: tf.Tensor, s: JsMoments, k: Ste
 }
 
 /** Elements [from, to) of one Adam step, exactly as tfjs's float32 kernels compute it. `out` may be `w`. */
-function adamLoop(w: Float32Array, out: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, from: number, to: number, k: StepConstants): void {
+function adamLoop(
+  w: Float32Array,
+  out: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  from: number,
+  to: number,
+  k: StepConstants,
+): void {
   const f = Math.fround;
   const { b1, c1, b2, c2, d1, d2, eps, negLr } = k;
   for (let j = from; j < to; j++) {
@@ -328,7 +337,13 @@ function makeWasmKernel(backend: BackendWasmLike): WasmKernel | null {
   const module = backend.wasm;
   const wasmApi = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
   const memory = module?.asm?.memory;
-  if (!module || !wasmApi || !(memory instanceof wasmApi.Memory) || typeof backend.getMemoryOffset !== 'function' || typeof backend.makeOutput !== 'function') {
+  if (
+    !module ||
+    !wasmApi ||
+    !(memory instanceof wasmApi.Memory) ||
+    typeof backend.getMemoryOffset !== 'function' ||
+    typeof backend.makeOutput !== 'function'
+  ) {
     return null;
   }
   let adam: AdamExport;
@@ -433,23 +448,44 @@ function adamModuleBytes(sharedMemory: boolean): Uint8Array {
 
   const body: number[] = [
     ...[6, 7, 8, 9, 10, 11, 12, 13].flatMap((p, j) => [...get(p), ...simd(splat), ...set(B1 + j)]),
-    ...get(GROUPS), 0x41, 4, 0x74, ...set(END), // $end = $groups << 4
-    0x02, 0x40, // block
-    0x03, 0x40, // loop
-    ...get(I), ...get(END), 0x4f, 0x0d, 1, // br_if 1 (i >= end)
-    ...load(G), ...set(Gv),
-    ...op(ADD, op(MUL, load(M), get(B1)), op(MUL, get(Gv), get(C1))), ...set(Mv),
+    ...get(GROUPS),
+    0x41,
+    4,
+    0x74,
+    ...set(END), // $end = $groups << 4
+    0x02,
+    0x40, // block
+    0x03,
+    0x40, // loop
+    ...get(I),
+    ...get(END),
+    0x4f,
+    0x0d,
+    1, // br_if 1 (i >= end)
+    ...load(G),
+    ...set(Gv),
+    ...op(ADD, op(MUL, load(M), get(B1)), op(MUL, get(Gv), get(C1))),
+    ...set(Mv),
     ...store(M, get(Mv)),
-    ...op(ADD, op(MUL, load(V), get(B2)), op(MUL, op(MUL, get(Gv), get(Gv)), get(C2))), ...set(Vv),
+    ...op(ADD, op(MUL, load(V), get(B2)), op(MUL, op(MUL, get(Gv), get(Gv)), get(C2))),
+    ...set(Vv),
     ...store(V, get(Vv)),
     ...store(OUT, op(ADD, op(MUL, op(DIV, op(DIV, get(Mv), get(D1)), op(ADD, op(SQRT, op(DIV, get(Vv), get(D2))), get(EPS))), get(NLR)), load(W))),
-    ...get(I), 0x41, 16, 0x6a, ...set(I), // $i += 16
-    0x0c, 0, // br 0
+    ...get(I),
+    0x41,
+    16,
+    0x6a,
+    ...set(I), // $i += 16
+    0x0c,
+    0, // br 0
     0x0b, // end loop
     0x0b, // end block
     0x0b, // end function
   ];
-  const locals = vec([[...uleb(2), I32], [...uleb(11), V128]]);
+  const locals = vec([
+    [...uleb(2), I32],
+    [...uleb(11), V128],
+  ]);
   const code = [...locals, ...body];
 
   const params = [...Array(6).fill(I32), ...Array(8).fill(F32)];
@@ -457,7 +493,14 @@ function adamModuleBytes(sharedMemory: boolean): Uint8Array {
   // Memory limits: none for a plain heap; shared memories must declare a maximum (65536 pages = 4 GiB).
   const limits = sharedMemory ? [0x03, 0x00, ...uleb(65536)] : [0x00, 0x00];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([type])),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, ...limits]])),
     ...section(3, vec([[0x00]])),

@@ -27,7 +27,7 @@ async function tryTensorflow(): Promise<Record<string, string> | null> {
   }
   if (!(await tf.setBackend('tensorflow')) || tf.getBackend() !== 'tensorflow') return null;
   const v = mod.version;
-  const version = typeof v === 'string' ? v : (v as Record<string, string> | undefined)?.['tfjs-node'] ?? 'unknown';
+  const version = typeof v === 'string' ? v : ((v as Record<string, string> | undefined)?.['tfjs-node'] ?? 'unknown');
   return { 'tfjs-node': version };
 }
 

@@ -121,7 +121,9 @@ async function runJob(job: TrainJob, port: Port, cancelled: () => boolean): Prom
       const path = await saveModel(model, job.modelDir);
       await port.post({ type: 'model-saved', path });
     } catch (error) {
-      process.stderr.write(`Run ${job.runId}: the trained model could not be saved to ${job.modelDir}: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `Run ${job.runId}: the trained model could not be saved to ${job.modelDir}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     }
   }
   return result.status;

@@ -51,7 +51,21 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFu
   try {
     const padded =
       top || bottom || left || right
-        ? keep(run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }))
+        ? keep(
+            run(
+              'PadV2',
+              { x },
+              {
+                paddings: [
+                  [0, 0],
+                  [top, bottom],
+                  [left, right],
+                  [0, 0],
+                ],
+                constantValue: 0,
+              },
+            ),
+          )
         : x;
     // One [batch, outHeight, outWidth, inChannels] window view per kernel position, in the
     // filter's own (row, col, channel) order, so the concatenation lines up with its layout.

@@ -67,9 +67,7 @@ export class RunService {
     }
     this.o.datasetFolder(); // throws a UserError now rather than inside the trainer
     const c = request.config;
-    const name =
-      request.name?.trim() ||
-      `${request.presetId ?? 'custom'} · ${c.optimizer} lr=${c.learningRate}`;
+    const name = request.name?.trim() || `${request.presetId ?? 'custom'} · ${c.optimizer} lr=${c.learningRate}`;
     const run = this.o.store.createRun({
       name,
       presetId: request.presetId ?? null,
@@ -143,10 +141,25 @@ export class RunService {
       const r = this.get(id);
       if (!isTerminal(r.status)) throw new UserError(`Run ${id} "${r.name}" is still ${r.status}; only finished runs can be exported`);
       return {
-        sourceId: r.id, name: r.name, status: r.status, presetId: r.presetId, model: r.model, config: r.config,
-        dataset: r.dataset, environment: r.environment, createdAt: r.createdAt, startedAt: r.startedAt,
-        finishedAt: r.finishedAt, testLoss: r.testLoss, testAccuracy: r.testAccuracy, error: r.error,
-        notes: r.notes, tags: r.tags, starred: r.starred, epochs: r.epochs, batchLosses: r.batchLosses,
+        sourceId: r.id,
+        name: r.name,
+        status: r.status,
+        presetId: r.presetId,
+        model: r.model,
+        config: r.config,
+        dataset: r.dataset,
+        environment: r.environment,
+        createdAt: r.createdAt,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+        testLoss: r.testLoss,
+        testAccuracy: r.testAccuracy,
+        error: r.error,
+        notes: r.notes,
+        tags: r.tags,
+        starred: r.starred,
+        epochs: r.epochs,
+        batchLosses: r.batchLosses,
       };
     });
     return { format: BUNDLE_FORMAT, version: BUNDLE_VERSION, exportedAt: new Date().toISOString(), app, runs };

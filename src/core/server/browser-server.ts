@@ -62,8 +62,7 @@ export function startBrowserServer(o: BrowserServerOptions): Promise<BrowserServ
     const b = Buffer.from(candidate);
     return b.length === tokenBytes.length && timingSafeEqual(b, tokenBytes);
   };
-  const requestToken = (req: IncomingMessage, url: URL) =>
-    url.searchParams.get('token') ?? readCookie(req.headers.cookie, cookieName());
+  const requestToken = (req: IncomingMessage, url: URL) => url.searchParams.get('token') ?? readCookie(req.headers.cookie, cookieName());
 
   let port = 0;
   const urlHost = host.includes(':') ? `[${host}]` : host;

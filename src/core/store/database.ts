@@ -39,7 +39,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     if (e instanceof UserError) throw e;
     const message = reason(e);
     if (/not a database|malformed/i.test(message)) {
-      throw new UserError(`${path} is not a Layerlab database or is damaged (${message}); nothing was changed. Choose another file with --db or LAYERLAB_DB.`);
+      throw new UserError(
+        `${path} is not a Layerlab database or is damaged (${message}); nothing was changed. Choose another file with --db or LAYERLAB_DB.`,
+      );
     }
     throw new UserError(`Cannot use the database at ${path}: ${message}`);
   }

@@ -196,11 +196,30 @@ export class RunStore {
         const c = r.config;
         const id = Number(
           insertRun.run(
-            r.name, r.status, r.presetId, r.dataset?.id ?? 'fashion-mnist', JSON.stringify(r.model), JSON.stringify(c),
-            c.optimizer, c.learningRate, c.batchSize, c.epochs, c.seed,
-            r.dataset ? JSON.stringify(r.dataset) : null, r.environment ? JSON.stringify(r.environment) : null,
-            r.environment?.backend ?? null, r.environment?.host ?? host, r.createdAt, r.startedAt, r.finishedAt,
-            r.testLoss, r.testAccuracy, r.error, r.notes, r.starred ? 1 : 0, architectureSummary(r.model),
+            r.name,
+            r.status,
+            r.presetId,
+            r.dataset?.id ?? 'fashion-mnist',
+            JSON.stringify(r.model),
+            JSON.stringify(c),
+            c.optimizer,
+            c.learningRate,
+            c.batchSize,
+            c.epochs,
+            c.seed,
+            r.dataset ? JSON.stringify(r.dataset) : null,
+            r.environment ? JSON.stringify(r.environment) : null,
+            r.environment?.backend ?? null,
+            r.environment?.host ?? host,
+            r.createdAt,
+            r.startedAt,
+            r.finishedAt,
+            r.testLoss,
+            r.testAccuracy,
+            r.error,
+            r.notes,
+            r.starred ? 1 : 0,
+            architectureSummary(r.model),
           ).lastInsertRowid,
         );
         for (const e of r.epochs) insertEpoch.run(id, e.epoch, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, r.finishedAt ?? r.createdAt);
@@ -218,9 +237,7 @@ export class RunStore {
   }
 
   addBatchLoss(id: number, b: BatchLoss): void {
-    this.db
-      .prepare(`INSERT OR REPLACE INTO batch_losses (run_id, epoch, batch, loss) VALUES (?, ?, ?, ?)`)
-      .run(id, b.epoch, b.batch, b.loss);
+    this.db.prepare(`INSERT OR REPLACE INTO batch_losses (run_id, epoch, batch, loss) VALUES (?, ?, ?, ?)`).run(id, b.epoch, b.batch, b.loss);
   }
 
   recordTest(id: number, loss: number, accuracy: number): void {
@@ -269,7 +286,9 @@ export class RunStore {
   /** Ids that exist, in the order asked. */
   existing(ids: number[]): number[] {
     const found = new Set(
-      (this.db.prepare(`SELECT id FROM runs WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as { id: number }[]).map((r) => r.id),
+      (this.db.prepare(`SELECT id FROM runs WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as { id: number }[]).map(
+        (r) => r.id,
+      ),
     );
     return ids.filter((id) => found.has(id));
   }
@@ -288,9 +307,7 @@ export class RunStore {
          FROM epochs WHERE run_id = ? ORDER BY epoch`,
       )
       .all(id) as EpochMetrics[];
-    const batchLosses = this.db
-      .prepare(`SELECT epoch, batch, loss FROM batch_losses WHERE run_id = ? ORDER BY epoch, batch`)
-      .all(id) as BatchLoss[];
+    const batchLosses = this.db.prepare(`SELECT epoch, batch, loss FROM batch_losses WHERE run_id = ? ORDER BY epoch, batch`).all(id) as BatchLoss[];
     return {
       ...toSummary(row),
       model: JSON.parse(row.model_json),

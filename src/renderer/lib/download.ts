@@ -14,5 +14,10 @@ export function downloadBlob(fileName: string, blob: Blob): void {
 
 /** A file name from a design name: letters, digits, dashes and underscores. */
 export function fileSafe(name: string): string {
-  return name.trim().replace(/[^\w.-]+/g, '_').replace(/^[._]+|_+$/g, '') || 'layerlab_design';
+  return (
+    name
+      .trim()
+      .replace(/[^\w.-]+/g, '_')
+      .replace(/^[._]+|_+$/g, '') || 'layerlab_design'
+  );
 }

@@ -42,5 +42,3 @@ export const apiArgs = {
   saveFile: z.tuple([saveFileSchema]),
   saveReportPdf: z.tuple([savePdfSchema]),
 } satisfies { [K in keyof LayerlabApi]: z.ZodType<Parameters<LayerlabApi[K]>> };
-
-

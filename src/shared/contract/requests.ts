@@ -44,10 +44,7 @@ export const runPatchSchema = z.strictObject({
   starred: z.boolean().optional(),
 });
 
-export const runIdsSchema = z
-  .array(runIdSchema)
-  .min(1, { error: 'choose at least one run' })
-  .max(10_000, { error: 'at most 10,000 runs at once' });
+export const runIdsSchema = z.array(runIdSchema).min(1, { error: 'choose at least one run' }).max(10_000, { error: 'at most 10,000 runs at once' });
 
 export const comparisonOptionsSchema = z.strictObject({
   xAxis: z.enum(['epoch', 'time']).optional(),

@@ -40,7 +40,10 @@ export function architectureSummary(spec: ModelSpec): string {
     .map((g) => {
       if (g[0].type !== 'Dense') return layerWord(g[0]);
       const dense = g as Extract<LayerSpec, { type: 'Dense' }>[];
-      const acts = runs(dense.map((d) => d.activation), (a, b) => a === b).map((r) => (r.length > 1 ? `${r[0]}×${r.length}` : r[0]));
+      const acts = runs(
+        dense.map((d) => d.activation),
+        (a, b) => a === b,
+      ).map((r) => (r.length > 1 ? `${r[0]}×${r.length}` : r[0]));
       return `Dense ${dense.map((d) => d.units).join('-')} ${acts.length === 1 ? dense[0].activation : acts.join(', ')}`;
     })
     .join(' → ');

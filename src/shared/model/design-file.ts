@@ -39,7 +39,9 @@ export function parseDesignFile(text: string, fileName = 'the file'): DesignFile
     throw new DesignFileError(`${fileName} is not a Layerlab design (it has no "format": "layerlab-design")`);
   }
   if (typeof head.version === 'number' && head.version > DESIGN_FILE_VERSION) {
-    throw new DesignFileError(`${fileName} was written by a newer version of Layerlab (design format ${head.version}; this version reads ${DESIGN_FILE_VERSION})`);
+    throw new DesignFileError(
+      `${fileName} was written by a newer version of Layerlab (design format ${head.version}; this version reads ${DESIGN_FILE_VERSION})`,
+    );
   }
   const parsed = designFileSchema.safeParse(data);
   if (!parsed.success) throw new DesignFileError(`${fileName} is not a valid design: ${describeIssues(parsed.error)}`);

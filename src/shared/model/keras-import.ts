@@ -293,7 +293,8 @@ function readLayer(cls: string, r: LayerReader): LayerSpec | null {
     }
     case 'Softmax': {
       const axis = c.axis ?? -1;
-      if (axis !== -1 && !(Array.isArray(axis) && axis.length === 1 && axis[0] === -1)) r.problem('a Softmax over another axis than the last is not supported');
+      if (axis !== -1 && !(Array.isArray(axis) && axis.length === 1 && axis[0] === -1))
+        r.problem('a Softmax over another axis than the last is not supported');
       return { type: 'Activation', activation: 'softmax' };
     }
     case 'Conv2D': {
@@ -420,9 +421,7 @@ export function importKerasModel(json: string, fileName = 'The file'): KerasImpo
 
   // Layers are numbered as model.summary() lists them, without the InputLayer.
   const body = layers.filter((l) => l.class_name !== 'InputLayer');
-  const unsupported = body
-    .map((l, i) => ({ cls: String(l.class_name), position: i + 1 }))
-    .filter((l) => !SUPPORTED.includes(l.cls));
+  const unsupported = body.map((l, i) => ({ cls: String(l.class_name), position: i + 1 })).filter((l) => !SUPPORTED.includes(l.cls));
   if (unsupported.length > 0) {
     throw new KerasImportError(
       `Unsupported layers: ${unsupported.map((l) => `${l.cls} (layer ${l.position})`).join(', ')}. ` +

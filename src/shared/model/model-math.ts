@@ -136,9 +136,7 @@ function layerOutput(layer: LayerSpec, input: Shape, afterFlatten: boolean): Lay
       const want = product(layer.targetShape);
       const have = product(input);
       const problem =
-        want === have
-          ? undefined
-          : `Reshape to ${tuple(layer.targetShape)} holds ${count(want)} values but its input has ${count(have)}`;
+        want === have ? undefined : `Reshape to ${tuple(layer.targetShape)} holds ${count(want)} values but its input has ${count(have)}`;
       return { shape: [...layer.targetShape], trainable: 0, nonTrainable: 0, problem };
     }
   }

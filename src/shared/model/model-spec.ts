@@ -4,19 +4,7 @@
  * in SQLite. Optional fields take Keras's defaults when absent.
  */
 
-export const ACTIVATIONS = [
-  'relu',
-  'sigmoid',
-  'tanh',
-  'softmax',
-  'linear',
-  'elu',
-  'selu',
-  'softplus',
-  'softsign',
-  'swish',
-  'gelu',
-] as const;
+export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'softmax', 'linear', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'gelu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 /** Keras's names for weight initializers (default glorot_uniform). */
@@ -37,16 +25,7 @@ export type Initializer = (typeof INITIALIZERS)[number];
 export const PADDINGS = ['valid', 'same'] as const;
 export type Padding = (typeof PADDINGS)[number];
 
-export const LAYER_TYPES = [
-  'Flatten',
-  'Dense',
-  'Dropout',
-  'BatchNormalization',
-  'Activation',
-  'Conv2D',
-  'MaxPooling2D',
-  'Reshape',
-] as const;
+export const LAYER_TYPES = ['Flatten', 'Dense', 'Dropout', 'BatchNormalization', 'Activation', 'Conv2D', 'MaxPooling2D', 'Reshape'] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];
 
 /** L1/L2 penalty on a layer's kernel (Keras's L1L2); both 0 means none. */
@@ -111,14 +90,7 @@ export interface ReshapeLayer {
 }
 
 export type LayerSpec =
-  | FlattenLayer
-  | DenseLayer
-  | DropoutLayer
-  | BatchNormalizationLayer
-  | ActivationLayer
-  | Conv2DLayer
-  | MaxPooling2DLayer
-  | ReshapeLayer;
+  FlattenLayer | DenseLayer | DropoutLayer | BatchNormalizationLayer | ActivationLayer | Conv2DLayer | MaxPooling2DLayer | ReshapeLayer;
 
 export interface ModelSpec {
   /**

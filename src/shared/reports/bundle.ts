@@ -94,7 +94,9 @@ export function validateBundle(data: unknown): RunBundle {
     throw new BundleError('This file is not a Layerlab run bundle (it has no "format": "layerlab-runs")');
   }
   if (typeof head.version === 'number' && head.version > BUNDLE_VERSION) {
-    throw new BundleError(`This bundle was written by a newer version of Layerlab (bundle format ${head.version}; this version reads ${BUNDLE_VERSION}); nothing was imported`);
+    throw new BundleError(
+      `This bundle was written by a newer version of Layerlab (bundle format ${head.version}; this version reads ${BUNDLE_VERSION}); nothing was imported`,
+    );
   }
   const parsed = bundleSchema.safeParse(data);
   if (!parsed.success) throw new BundleError(`This bundle is damaged: ${describeIssues(parsed.error)}; nothing was imported`);

@@ -236,10 +236,12 @@ const distinct = (xs: string[]) => new Set(xs).size;
 function networkWords(runs: RunDetail[]): string[] {
   const archs = runs.map((r) => architectureSummary(r.model));
   const withoutActivations = runs.map((r) =>
-    json(r.model.layers.map((l) => {
-      const { activation: _a, ...rest } = normalizedLayer(l);
-      return rest;
-    })),
+    json(
+      r.model.layers.map((l) => {
+        const { activation: _a, ...rest } = normalizedLayer(l);
+        return rest;
+      }),
+    ),
   );
   if (!same(archs)) {
     if (!same(withoutActivations)) return archs;
@@ -249,7 +251,9 @@ function networkWords(runs: RunDetail[]): string[] {
     return distinct(dominant) === distinct(sequences) ? dominant : sequences;
   }
   // Same summary: the difference is in a detail (initializer, regularizer, output activation, …).
-  const detail = architectureDiff(runs).filter((d) => d.differs).slice(0, 2);
+  const detail = architectureDiff(runs)
+    .filter((d) => d.differs)
+    .slice(0, 2);
   if (!detail.length) return runs.map(() => '');
   return runs.map((r) =>
     detail
@@ -376,9 +380,21 @@ export function settingsTable(runs: RunDetail[]): SettingsRow[] {
   const rows = HYPERPARAMETERS.map((h) => row(h.key, h.label, runs.map(h.value)));
   const depth = Math.max(0, ...runs.map((r) => r.model.layers.length));
   for (let i = 0; i < depth; i++) {
-    rows.push(row(`layer-${i}`, `Layer ${i + 1}`, runs.map((r) => (r.model.layers[i] ? layerText(r.model.layers[i]) : '—'))));
+    rows.push(
+      row(
+        `layer-${i}`,
+        `Layer ${i + 1}`,
+        runs.map((r) => (r.model.layers[i] ? layerText(r.model.layers[i]) : '—')),
+      ),
+    );
   }
-  rows.push(row('params', 'Parameters', runs.map((r) => count(summarizeModel(r.model).totalParams))));
+  rows.push(
+    row(
+      'params',
+      'Parameters',
+      runs.map((r) => count(summarizeModel(r.model).totalParams)),
+    ),
+  );
   return rows;
 }
 

@@ -53,7 +53,9 @@ export function tidyCsv(runs: RunDetail[], o: ExportDataOptions = {}): string {
     run.epochs.forEach((e, j) => {
       for (const m of METRICS) {
         lines.push(
-          [run.id, labels[i], e.epoch, seconds[j], m, metrics[m].raw[j], metrics[m].smoothed[j]].map((v) => csvField(v as string | number | null)).join(','),
+          [run.id, labels[i], e.epoch, seconds[j], m, metrics[m].raw[j], metrics[m].smoothed[j]]
+            .map((v) => csvField(v as string | number | null))
+            .join(','),
         );
       }
     });
@@ -118,7 +120,9 @@ export function chartDataJson(runs: RunDetail[], o: ExportDataOptions = {}): Cha
         epochs: run.epochs.map((e, j) => ({
           epoch: e.epoch,
           seconds: seconds[j],
-          values: Object.fromEntries(METRICS.map((m) => [m, { value: metrics[m].raw[j], smoothed: metrics[m].smoothed[j] }])) as ChartDataRun['epochs'][number]['values'],
+          values: Object.fromEntries(
+            METRICS.map((m) => [m, { value: metrics[m].raw[j], smoothed: metrics[m].smoothed[j] }]),
+          ) as ChartDataRun['epochs'][number]['values'],
         })),
       };
     }),

@@ -74,7 +74,10 @@ const fmt = (v: number | string | null, key?: string): string => {
 
 function runHeader(runs: RunDetail[], labels: string[]): string {
   return runs
-    .map((r, i) => `<th scope="col"><span class="swatch" style="background:${esc(runColor(i))}"></span> ${esc(labels[i])}<br><span class="muted">#${r.id} ${esc(r.name)}</span></th>`)
+    .map(
+      (r, i) =>
+        `<th scope="col"><span class="swatch" style="background:${esc(runColor(i))}"></span> ${esc(labels[i])}<br><span class="muted">#${r.id} ${esc(r.name)}</span></th>`,
+    )
     .join('');
 }
 
@@ -136,7 +139,16 @@ function chartsSection(runs: RunDetail[], smoothing: number): string {
         raw: s.points.map((p) => ({ x: p.x, y: p.raw })),
       })),
       markers: series.flatMap((s) =>
-        s.best ? [{ x: s.best.x, y: s.best.y, color: s.color, label: `${s.label}: best ${higherIsBetter(metric) ? 'highest' : 'lowest'} at epoch ${s.best.x}, ${s.best.y.toFixed(4)}` }] : [],
+        s.best
+          ? [
+              {
+                x: s.best.x,
+                y: s.best.y,
+                color: s.color,
+                label: `${s.label}: best ${higherIsBetter(metric) ? 'highest' : 'lowest'} at epoch ${s.best.x}, ${s.best.y.toFixed(4)}`,
+              },
+            ]
+          : [],
       ),
       width: 640,
       height: 400,

@@ -26,17 +26,7 @@ export interface RunFilter {
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 function haystack(r: RunSummary): string {
-  return [
-    `#${r.id}`,
-    r.name,
-    r.architecture,
-    r.optimizer,
-    r.presetId ?? 'custom',
-    r.status,
-    r.backend ?? '',
-    r.tags.join(' '),
-    r.notes,
-  ]
+  return [`#${r.id}`, r.name, r.architecture, r.optimizer, r.presetId ?? 'custom', r.status, r.backend ?? '', r.tags.join(' '), r.notes]
     .join('\n')
     .toLowerCase();
 }

@@ -209,7 +209,10 @@ export function svgLineChart(o: SvgChartOptions): string {
     }
     if (current.length) segments.push(current);
     return {
-      d: segments.filter((s) => s.length > 1).map((s) => `M${s.join(' L')}`).join(' '),
+      d: segments
+        .filter((s) => s.length > 1)
+        .map((s) => `M${s.join(' L')}`)
+        .join(' '),
       dots: segments.filter((s) => s.length === 1).map((s) => s[0].split(' ').map(Number) as [number, number]),
     };
   };
@@ -223,12 +226,15 @@ export function svgLineChart(o: SvgChartOptions): string {
     `<title>${escapeXml(o.title)}</title>`,
   );
   if ((o.background ?? 'white') === 'white') out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
-  if (o.title) out.push(`<text x="${r2(W / 2)}" y="24" text-anchor="middle" font-size="16" font-weight="600" fill="${TEXT}">${escapeXml(o.title)}</text>`);
+  if (o.title)
+    out.push(`<text x="${r2(W / 2)}" y="24" text-anchor="middle" font-size="16" font-weight="600" fill="${TEXT}">${escapeXml(o.title)}</text>`);
 
   // Grid and ticks.
   out.push('<g class="grid" stroke-width="1">');
-  for (const t of yAxis.ticks) out.push(`<line x1="${r2(left)}" x2="${r2(left + plotWidth)}" y1="${r2(sy(t.value))}" y2="${r2(sy(t.value))}" stroke="${GRID}"/>`);
-  for (const t of xAxis.ticks) out.push(`<line x1="${r2(sx(t.value))}" x2="${r2(sx(t.value))}" y1="${r2(plotTop)}" y2="${r2(plotBottom)}" stroke="${GRID}"/>`);
+  for (const t of yAxis.ticks)
+    out.push(`<line x1="${r2(left)}" x2="${r2(left + plotWidth)}" y1="${r2(sy(t.value))}" y2="${r2(sy(t.value))}" stroke="${GRID}"/>`);
+  for (const t of xAxis.ticks)
+    out.push(`<line x1="${r2(sx(t.value))}" x2="${r2(sx(t.value))}" y1="${r2(plotTop)}" y2="${r2(plotBottom)}" stroke="${GRID}"/>`);
   out.push('</g>');
   out.push(`<g class="axes" fill="${MUTED}" font-size="11">`);
   out.push(`<line x1="${r2(left)}" x2="${r2(left + plotWidth)}" y1="${r2(plotBottom)}" y2="${r2(plotBottom)}" stroke="${AXIS}"/>`);
@@ -236,14 +242,20 @@ export function svgLineChart(o: SvgChartOptions): string {
   for (const t of yAxis.ticks) out.push(`<text x="${r2(left - 6)}" y="${r2(sy(t.value) + 4)}" text-anchor="end">${escapeXml(t.text)}</text>`);
   for (const t of xAxis.ticks) out.push(`<text x="${r2(sx(t.value))}" y="${r2(plotBottom + 16)}" text-anchor="middle">${escapeXml(t.text)}</text>`);
   out.push('</g>');
-  out.push(`<text class="x-title" x="${r2(left + plotWidth / 2)}" y="${r2(plotBottom + 38)}" text-anchor="middle" font-size="13" fill="${TEXT}">${escapeXml(o.xLabel)}</text>`);
+  out.push(
+    `<text class="x-title" x="${r2(left + plotWidth / 2)}" y="${r2(plotBottom + 38)}" text-anchor="middle" font-size="13" fill="${TEXT}">${escapeXml(o.xLabel)}</text>`,
+  );
   const yMid = plotTop + plotHeight / 2;
-  out.push(`<text class="y-title" x="16" y="${r2(yMid)}" transform="rotate(-90 16 ${r2(yMid)})" text-anchor="middle" font-size="13" fill="${TEXT}">${escapeXml(o.yLabel)}</text>`);
+  out.push(
+    `<text class="y-title" x="16" y="${r2(yMid)}" transform="rotate(-90 16 ${r2(yMid)})" text-anchor="middle" font-size="13" fill="${TEXT}">${escapeXml(o.yLabel)}</text>`,
+  );
   if (empty) out.push(`<text x="${r2(left + plotWidth / 2)}" y="${r2(yMid)}" text-anchor="middle" fill="${MUTED}">No values recorded yet</text>`);
 
   // Raw curves first (faint), then the smoothed ones over them.
   for (const s of o.series) {
-    out.push(`<g class="series" data-label="${escapeXml(s.label)}" fill="none" stroke="${escapeXml(s.color)}" stroke-linejoin="round" stroke-linecap="round">`);
+    out.push(
+      `<g class="series" data-label="${escapeXml(s.label)}" fill="none" stroke="${escapeXml(s.color)}" stroke-linejoin="round" stroke-linecap="round">`,
+    );
     if (s.raw && !sameValues(s.raw, s.points)) {
       const raw = trace(s.raw);
       if (raw.d) out.push(`<path class="raw" d="${raw.d}" stroke-width="1.2" stroke-opacity="0.3"/>`);
@@ -258,7 +270,9 @@ export function svgLineChart(o: SvgChartOptions): string {
     out.push('<g class="markers">');
     for (const m of markers) {
       const tip = m.label ? `<title>${escapeXml(m.label)}</title>` : '';
-      out.push(`<circle class="best" cx="${r2(sx(m.x))}" cy="${r2(sy(m.y))}" r="5" fill="${escapeXml(m.color)}" stroke="#ffffff" stroke-width="1.5">${tip}</circle>`);
+      out.push(
+        `<circle class="best" cx="${r2(sx(m.x))}" cy="${r2(sy(m.y))}" r="5" fill="${escapeXml(m.color)}" stroke="#ffffff" stroke-width="1.5">${tip}</circle>`,
+      );
     }
     out.push('</g>');
   }

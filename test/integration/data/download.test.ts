@@ -113,9 +113,7 @@ describe('downloading Fashion-MNIST into the app cache', () => {
         `(expected ${FASHION_MNIST_SHA256.testLabels}, got ${corruptLabelsSha}); nothing was saved`,
     );
     // The three good files stay; the bad one (and any partial file) does not.
-    expect(cachedFiles(cacheDir)).toEqual(
-      ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz'].sort(),
-    );
+    expect(cachedFiles(cacheDir)).toEqual(['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz'].sort());
     const status = locateFashionMnist({ cacheDir, systemFolder: noSystem });
     expect(status.available).toBe(false);
 
@@ -157,9 +155,7 @@ describe('downloading Fashion-MNIST into the app cache', () => {
     await new Promise((resolve) => closed.close(resolve));
 
     const failure = downloadFashionMnist({ cacheDir: newCacheDir(), baseUrl: `http://127.0.0.1:${port}/` });
-    await expect(failure).rejects.toThrow(
-      `Downloading train-images-idx3-ubyte.gz failed: could not reach 127.0.0.1:${port} (ECONNREFUSED).`,
-    );
+    await expect(failure).rejects.toThrow(`Downloading train-images-idx3-ubyte.gz failed: could not reach 127.0.0.1:${port} (ECONNREFUSED).`);
     await expect(failure).rejects.toBeInstanceOf(DownloadError);
   });
 

@@ -3,12 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  FASHION_MNIST_FILES,
-  SYSTEM_DATASET_FOLDER,
-  loadFashionMnist,
-  locateFashionMnist,
-} from '../../../src/core/data/fashion-mnist';
+import { FASHION_MNIST_FILES, SYSTEM_DATASET_FOLDER, loadFashionMnist, locateFashionMnist } from '../../../src/core/data/fashion-mnist';
 import type { FashionMnist } from '../../../src/core/data/types';
 
 function idxBytes(dims: number[], data: Uint8Array): Buffer {
@@ -105,9 +100,7 @@ describe('loading files the test writes', () => {
 
   it('says when labels and images do not match in number', async () => {
     const folder = writeDataset(join(root, 'mismatch'), { train: { images: 60_000, labels: 59_999 } });
-    await expect(loadFashionMnist(folder)).rejects.toThrow(
-      `${join(folder, 'train-labels-idx1-ubyte.gz')} has 59,999 labels for 60,000 images`,
-    );
+    await expect(loadFashionMnist(folder)).rejects.toThrow(`${join(folder, 'train-labels-idx1-ubyte.gz')} has 59,999 labels for 60,000 images`);
   });
 
   it('refuses a label outside 0..9, saying where', async () => {
@@ -118,9 +111,7 @@ describe('loading files the test writes', () => {
   it('refuses labels given as images', async () => {
     const folder = writeDataset(join(root, 'swapped'));
     writeFileSync(join(folder, 't10k-images-idx3-ubyte.gz'), gzipSync(idxBytes([2], Uint8Array.from([0, 9]))));
-    await expect(loadFashionMnist(folder)).rejects.toThrow(
-      't10k-images-idx3-ubyte.gz holds 1-dimensional data (2); images must be 3-dimensional',
-    );
+    await expect(loadFashionMnist(folder)).rejects.toThrow('t10k-images-idx3-ubyte.gz holds 1-dimensional data (2); images must be 3-dimensional');
   });
 
   it('names the missing files', async () => {

@@ -32,7 +32,16 @@ const RESHAPED: ModelSpec = {
   inputShape: [28, 28],
   layers: [
     { type: 'Reshape', targetShape: [28, 28, 1] },
-    { type: 'Conv2D', filters: 8, kernelSize: [3, 3], strides: [2, 2], padding: 'same', activation: 'relu', kernelInitializer: 'he_normal', kernelRegularizer: { l1: 0, l2: 0.001 } },
+    {
+      type: 'Conv2D',
+      filters: 8,
+      kernelSize: [3, 3],
+      strides: [2, 2],
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: 'he_normal',
+      kernelRegularizer: { l1: 0, l2: 0.001 },
+    },
     { type: 'BatchNormalization' },
     { type: 'MaxPooling2D', poolSize: [2, 2] },
     { type: 'Flatten' },
@@ -82,13 +91,19 @@ describe('convolutional networks train in the trainer process', () => {
   it('refuses a convolution after Flatten before loading anything, with the editor’s message', async () => {
     const { messages, code } = await runTrainer({
       inputShape: [28, 28],
-      layers: [{ type: 'Flatten' }, { type: 'Conv2D', filters: 8, kernelSize: [3, 3], activation: 'relu' }, { type: 'Flatten' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+      layers: [
+        { type: 'Flatten' },
+        { type: 'Conv2D', filters: 8, kernelSize: [3, 3], activation: 'relu' },
+        { type: 'Flatten' },
+        { type: 'Dense', units: 10, activation: 'softmax' },
+      ],
     });
     expect(code).toBe(0);
     expect(messages).toEqual([
       {
         type: 'failed',
-        message: 'The model cannot be trained: Conv2D needs a (rows, cols, channels) input but gets (784); put it before Flatten, or add a Reshape to (28, 28, 1)',
+        message:
+          'The model cannot be trained: Conv2D needs a (rows, cols, channels) input but gets (784); put it before Flatten, or add a Reshape to (28, 28, 1)',
       },
     ]);
   });

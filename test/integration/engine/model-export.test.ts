@@ -97,10 +97,12 @@ function fromFiles(modelJsonPath: string): tf.io.IOHandler {
     load: () =>
       tf.io.getModelArtifactsForJSON(JSON.parse(readFileSync(modelJsonPath, 'utf8')) as tf.io.ModelJSON, async (manifest) => {
         const specs = manifest.flatMap((group) => group.weights);
-        const buffers = manifest.flatMap((group) => group.paths).map((path) => {
-          const bytes = readFileSync(join(folder, path));
-          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-        });
+        const buffers = manifest
+          .flatMap((group) => group.paths)
+          .map((path) => {
+            const bytes = readFileSync(join(folder, path));
+            return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+          });
         return [specs, tf.io.concatenateArrayBuffers(buffers)];
       }),
   };

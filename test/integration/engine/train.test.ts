@@ -58,20 +58,23 @@ describe('train on a Fashion-MNIST subset', () => {
     model.dispose();
   });
 
-  it.each(['wasm', 'cpu'] as const)('gives identical metrics for the same seed on the %s backend, other metrics for another seed', async (backend) => {
-    await use(backend);
-    // The plain JS cpu backend is about twenty times slower: a smaller subset tells just as much.
-    const cpu = backend === 'cpu';
-    const runs = [];
-    for (const seed of [42, 42, 43]) {
-      const { config, model, data } = setup({ ...(cpu ? { limit: 640, epochs: 1 } : {}), seed });
-      runs.push(await train({ model, config, data, test: cpu ? undefined : fashion.test }));
-      model.dispose();
-    }
-    expect(withoutTime(runs[1].epochs)).toEqual(withoutTime(runs[0].epochs));
-    expect(runs[1].test).toEqual(runs[0].test);
-    expect(withoutTime(runs[2].epochs)).not.toEqual(withoutTime(runs[0].epochs));
-  });
+  it.each(['wasm', 'cpu'] as const)(
+    'gives identical metrics for the same seed on the %s backend, other metrics for another seed',
+    async (backend) => {
+      await use(backend);
+      // The plain JS cpu backend is about twenty times slower: a smaller subset tells just as much.
+      const cpu = backend === 'cpu';
+      const runs = [];
+      for (const seed of [42, 42, 43]) {
+        const { config, model, data } = setup({ ...(cpu ? { limit: 640, epochs: 1 } : {}), seed });
+        runs.push(await train({ model, config, data, test: cpu ? undefined : fashion.test }));
+        model.dispose();
+      }
+      expect(withoutTime(runs[1].epochs)).toEqual(withoutTime(runs[0].epochs));
+      expect(runs[1].test).toEqual(runs[0].test);
+      expect(withoutTime(runs[2].epochs)).not.toEqual(withoutTime(runs[0].epochs));
+    },
+  );
 
   it('rejects with a divergence message when the learning rate is absurd (sgd, lr 1000)', async () => {
     await use('wasm');
@@ -133,7 +136,10 @@ describe('train on a Fashion-MNIST subset', () => {
 
   it('evaluates in inference mode: Dropout off, so the same model scores the same twice', async () => {
     await use('wasm');
-    const spec: ModelSpec = { ...seedModel3.model, layers: [...seedModel3.model.layers.slice(0, -1), { type: 'Dropout', rate: 0.5 }, seedModel3.model.layers.at(-1)!] };
+    const spec: ModelSpec = {
+      ...seedModel3.model,
+      layers: [...seedModel3.model.layers.slice(0, -1), { type: 'Dropout', rate: 0.5 }, seedModel3.model.layers.at(-1)!],
+    };
     const { model } = setup({}, spec);
     const subset = splitTrainValidation(fashion.test, { limit: 2000, validationSplit: 0.5 }).validation;
     const first = await evaluate(model, subset);

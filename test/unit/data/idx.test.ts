@@ -31,7 +31,10 @@ describe('reading IDX files', () => {
   it('round-trips raw and gzipped images and labels, in memory and from disk', async () => {
     for (const { dims, data } of [images, labels]) {
       const raw = idxBytes(dims, data);
-      for (const [kind, bytes] of [['raw', raw], ['gzip', gzipSync(raw)]] as const) {
+      for (const [kind, bytes] of [
+        ['raw', raw],
+        ['gzip', gzipSync(raw)],
+      ] as const) {
         const parsed = parseIdx(bytes, `${kind}.idx`);
         expect(parsed.dims).toEqual(dims);
         expect(Array.from(parsed.data)).toEqual(data);
@@ -103,12 +106,8 @@ describe('refusing broken IDX files, saying which file and what is wrong', () =>
       'train-images-idx3-ubyte is truncated: header promises 47,040,000 bytes of data, file has 1,000',
     );
     const path = write('short.gz', gzipSync(short));
-    await expect(readIdxFile(path)).rejects.toThrow(
-      `${path} is truncated: header promises 47,040,000 bytes of data, file has 1,000`,
-    );
-    expect(() => parseIdx(Uint8Array.from([0, 0, 8, 3, 0, 0]), 'stub')).toThrow(
-      'stub is truncated: it ends inside its header, after 6 bytes',
-    );
+    await expect(readIdxFile(path)).rejects.toThrow(`${path} is truncated: header promises 47,040,000 bytes of data, file has 1,000`);
+    expect(() => parseIdx(Uint8Array.from([0, 0, 8, 3, 0, 0]), 'stub')).toThrow('stub is truncated: it ends inside its header, after 6 bytes');
   });
 
   it('reports a gzip download cut short', async () => {
@@ -119,9 +118,7 @@ describe('refusing broken IDX files, saying which file and what is wrong', () =>
 
   it('refuses trailing bytes after the data', async () => {
     const long = Buffer.concat([idxBytes(labels.dims, labels.data), Buffer.from('garbage')]);
-    expect(() => parseIdx(long, 'labels.idx')).toThrow(
-      'labels.idx has 7 unexpected bytes after the 5 bytes of data its header promises',
-    );
+    expect(() => parseIdx(long, 'labels.idx')).toThrow('labels.idx has 7 unexpected bytes after the 5 bytes of data its header promises');
     const path = write('long.gz', gzipSync(long));
     await expect(readIdxFile(path)).rejects.toThrow(`${path} has 7 unexpected bytes`);
   });

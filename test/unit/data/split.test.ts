@@ -72,9 +72,7 @@ describe('holding out validation images as Keras validation_split does', () => {
     expect(() => splitTrainValidation(numberedImages(4), { limit: null, validationSplit: 1e-17 })).toThrow(
       'A validation split of 1e-17 of 4 images leaves no images to validate on',
     );
-    expect(() => splitTrainValidation(numberedImages(100), { limit: null, validationSplit: 0 })).toThrow(
-      'leaves no images to validate on',
-    );
+    expect(() => splitTrainValidation(numberedImages(100), { limit: null, validationSplit: 0 })).toThrow('leaves no images to validate on');
     expect(() => splitTrainValidation(numberedImages(100), { limit: 1, validationSplit: 0.5 })).toThrow(
       'A validation split of 0.5 of 1 images leaves no images to train on',
     );

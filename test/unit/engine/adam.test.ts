@@ -131,11 +131,17 @@ describe.each(BACKENDS)('FastAdam on the %s backend', (backend) => {
     const stock = tf.train.adam(LR, 0.9, 0.999, 1e-7);
     const fast = createAdam(LR);
     for (let b = 0; b < 5; b++) {
-      for (const [model, optimizer] of [[stockModel, stock], [fastModel, fast]] as const) {
+      for (const [model, optimizer] of [
+        [stockModel, stock],
+        [fastModel, fast],
+      ] as const) {
         const { x, y } = batch(b);
         // Both models' variables are trainable: restrict the map to this model's.
         const names = new Set(model.trainableWeights.map((w) => (w.read() as tf.Variable).name));
-        const { value, grads } = optimizer.computeGradients(() => crossEntropy(model, x, y), model.trainableWeights.map((w) => w.read() as tf.Variable));
+        const { value, grads } = optimizer.computeGradients(
+          () => crossEntropy(model, x, y),
+          model.trainableWeights.map((w) => w.read() as tf.Variable),
+        );
         // tfjs types this map as one of Variables; minimize passes it the gradient tensors.
         optimizer.applyGradients(Object.fromEntries(Object.entries(grads).filter(([n]) => names.has(n))) as Record<string, tf.Variable>);
         tf.dispose([x, y, value, grads]);
@@ -176,7 +182,6 @@ describe.each(BACKENDS)('FastAdam on the %s backend', (backend) => {
     for (const o of [original, stock, fromStock, fromFast]) o.dispose();
     tf.dispose([first, ...models] as unknown as tf.Tensor[]);
   });
-
 });
 
 describe('FastAdam as a tfjs optimizer', () => {

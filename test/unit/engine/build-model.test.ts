@@ -63,7 +63,16 @@ describe('buildModel', () => {
     expect(weightsOf(a)).toEqual(weightsOf(b));
     expect(weightsOf(a)[0]).not.toEqual(weightsOf(c)[0]);
     // Two layers of the same shape must not start equal either.
-    const twin = buildModel({ inputShape: [4], layers: [{ type: 'Dense', units: 4, activation: 'relu' }, { type: 'Dense', units: 4, activation: 'relu' }] }, 5);
+    const twin = buildModel(
+      {
+        inputShape: [4],
+        layers: [
+          { type: 'Dense', units: 4, activation: 'relu' },
+          { type: 'Dense', units: 4, activation: 'relu' },
+        ],
+      },
+      5,
+    );
     const [k1, , k2] = weightsOf(twin);
     expect(k1).not.toEqual(k2);
     for (const m of [a, b, c, twin]) m.dispose();
@@ -160,7 +169,15 @@ describe('buildModel: convolutions, reshapes, initializers and regularizers', ()
   });
 
   it('BatchNormalization after Dense(64): 128 trainable weights (gamma, beta) and 128 moving statistics, as tfjs holds them', () => {
-    const spec: ModelSpec = { inputShape: [28, 28], layers: [{ type: 'Flatten' }, { type: 'Dense', units: 64, activation: 'relu' }, { type: 'BatchNormalization' }, { type: 'Dense', units: 10, activation: 'softmax' }] };
+    const spec: ModelSpec = {
+      inputShape: [28, 28],
+      layers: [
+        { type: 'Flatten' },
+        { type: 'Dense', units: 64, activation: 'relu' },
+        { type: 'BatchNormalization' },
+        { type: 'Dense', units: 10, activation: 'softmax' },
+      ],
+    };
     const model = buildModel(spec, 1);
     const bn = model.layers[2];
     const s = summarizeModel(spec).layers[2];

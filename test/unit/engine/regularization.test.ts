@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG, type TrainingConfig } from '../../../src/shared/model/t
 /** Images the test makes up: what matters here is the loss, not what is learned. */
 function images(count: number, seed: number): ImageSet {
   let state = seed;
-  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const pixels = new Float32Array(count * 784).map(() => next());
   const labels = new Uint8Array(count).map((_, i) => i % 10);
   return { count, rows: 28, cols: 28, images: pixels, labels };
@@ -55,10 +55,14 @@ describe('L1/L2 regularization in training', () => {
 
   it('the penalty pulls the weights towards zero while training', async () => {
     const strong = { ...config, learningRate: 0.05, epochs: 3 };
-    const sizeOfKernels = (m: tf.LayersModel) => tf.tidy(() => tf.addN(m.trainableWeights.filter((w) => w.name.endsWith('kernel')).map((w) => tf.sum(tf.square(w.read())))).dataSync()[0]);
+    const sizeOfKernels = (m: tf.LayersModel) =>
+      tf.tidy(() => tf.addN(m.trainableWeights.filter((w) => w.name.endsWith('kernel')).map((w) => tf.sum(tf.square(w.read())))).dataSync()[0]);
     const mlp = (kernelRegularizer: Regularizer | null): ModelSpec => ({
       inputShape: [784],
-      layers: [{ type: 'Dense', units: 16, activation: 'relu', kernelRegularizer }, { type: 'Dense', units: 10, activation: 'softmax', kernelRegularizer }],
+      layers: [
+        { type: 'Dense', units: 16, activation: 'relu', kernelRegularizer },
+        { type: 'Dense', units: 10, activation: 'softmax', kernelRegularizer },
+      ],
     });
     const plain = buildModel(mlp(null), 5);
     const regularized = buildModel(mlp({ l1: 0, l2: 1 }), 5);

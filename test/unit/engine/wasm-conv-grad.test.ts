@@ -6,7 +6,12 @@ import { installWasmConvFilterGrad } from '../../../src/core/engine/wasm-conv-gr
 import { installWasmMatMulFix } from '../../../src/core/engine/wasm-matmul';
 import { EVERY_OPTION } from '../../fixtures/model-specs';
 
-type Case = { x: [number, number, number, number]; filter: [number, number, number, number]; strides: number | [number, number]; pad: 'valid' | 'same' };
+type Case = {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number | [number, number];
+  pad: 'valid' | 'same';
+};
 const CASES: Case[] = [
   { x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'valid' },
   { x: [2, 7, 8, 3], filter: [3, 2, 3, 4], strides: 2, pad: 'same' },
@@ -78,12 +83,20 @@ describe('Conv2D filter gradient on the wasm backend', () => {
     installWasmMatMulFix();
     installWasmConvFilterGrad();
     // A 'zeros' kernel passes no gradient back to the layers before it; start that one layer randomly here.
-    const layers = EVERY_OPTION.layers.map((l) => (l.type === 'Dense' && l.kernelInitializer === 'zeros' ? { ...l, kernelInitializer: 'random_normal' as const } : l));
+    const layers = EVERY_OPTION.layers.map((l) =>
+      l.type === 'Dense' && l.kernelInitializer === 'zeros' ? { ...l, kernelInitializer: 'random_normal' as const } : l,
+    );
     const model = buildModel({ ...EVERY_OPTION, layers }, 3);
     const before = model.trainableWeights.map((w) => Array.from(w.read().dataSync()));
     const optimizer = tf.train.adam(0.01);
     const x = tf.randomUniform([16, 28, 28], 0, 1, 'float32', 4);
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 10), 'int32'), 10);
+    const y = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 16 }, (_, i) => i % 10),
+        'int32',
+      ),
+      10,
+    );
     const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor), true)!;
     expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
     const after = model.trainableWeights.map((w) => Array.from(w.read().dataSync()));

@@ -43,9 +43,16 @@ describe('saved designs', () => {
   it('refuses a name another design has, whatever its case, and changes nothing', () => {
     designs.save({ name: 'Baseline', model: preset.model, config: preset.config });
     const other = designs.save({ name: 'Other', model: preset.model, config: preset.config });
-    expect(() => designs.save({ name: 'baseline', model: preset.model, config: preset.config })).toThrow('A design named "Baseline" already exists; choose another name');
+    expect(() => designs.save({ name: 'baseline', model: preset.model, config: preset.config })).toThrow(
+      'A design named "Baseline" already exists; choose another name',
+    );
     expect(() => designs.rename(other.id, 'BASELINE')).toThrow(/already exists/);
-    expect(designs.list().map((d) => d.name).sort()).toEqual(['Baseline', 'Other']);
+    expect(
+      designs
+        .list()
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(['Baseline', 'Other']);
   });
 
   it('says so when a design does not exist', () => {

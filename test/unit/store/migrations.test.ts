@@ -97,7 +97,9 @@ describe('opening a database that is not ours to use', () => {
     db.pragma('user_version = 99');
     db.close();
     const before = readFileSync(path);
-    expect(() => openDatabase(path)).toThrow(new RegExp(`newer version of Layerlab \\(schema 99; this version knows up to ${LATEST_SCHEMA_VERSION}\\)`));
+    expect(() => openDatabase(path)).toThrow(
+      new RegExp(`newer version of Layerlab \\(schema 99; this version knows up to ${LATEST_SCHEMA_VERSION}\\)`),
+    );
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 

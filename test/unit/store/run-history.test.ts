@@ -24,16 +24,38 @@ afterEach(() => {
 });
 
 const preset = findPreset('seed-model-1')!;
-const newRun = (name = 'r') => store.createRun({ name, presetId: preset.id, datasetId: 'fashion-mnist', model: preset.model, config: preset.config, host: 'h', ownerPid: process.pid });
+const newRun = (name = 'r') =>
+  store.createRun({
+    name,
+    presetId: preset.id,
+    datasetId: 'fashion-mnist',
+    model: preset.model,
+    config: preset.config,
+    host: 'h',
+    ownerPid: process.pid,
+  });
 const epoch = (n: number, valAccuracy: number) => ({ epoch: n, loss: 1 / n, accuracy: 0.5, valLoss: 1 - valAccuracy, valAccuracy, seconds: 2 });
 
 const bundled = (over: Partial<BundledRun> = {}): BundledRun => ({
-  sourceId: 7, name: 'from elsewhere', status: 'completed', presetId: 'seed-model-1', model: preset.model, config: preset.config,
+  sourceId: 7,
+  name: 'from elsewhere',
+  status: 'completed',
+  presetId: 'seed-model-1',
+  model: preset.model,
+  config: preset.config,
   dataset: { id: 'fashion-mnist', source: '/data', trainCount: 48000, validationCount: 12000, testCount: 10000 },
   environment: { backend: 'wasm', versions: { 'tfjs-core': '4.22.0' }, host: 'laptop', platform: 'linux', cpus: '2 × x' },
-  createdAt: '2026-01-02T03:04:05.000Z', startedAt: '2026-01-02T03:04:06.000Z', finishedAt: '2026-01-02T03:05:06.000Z',
-  testLoss: 0.4, testAccuracy: 0.86, error: null, notes: 'first try\nsecond line', tags: ['baseline', 'adam'], starred: true,
-  epochs: [epoch(1, 0.8), epoch(2, 0.85)], batchLosses: [{ epoch: 1, batch: 10, loss: 1.2 }],
+  createdAt: '2026-01-02T03:04:05.000Z',
+  startedAt: '2026-01-02T03:04:06.000Z',
+  finishedAt: '2026-01-02T03:05:06.000Z',
+  testLoss: 0.4,
+  testAccuracy: 0.86,
+  error: null,
+  notes: 'first try\nsecond line',
+  tags: ['baseline', 'adam'],
+  starred: true,
+  epochs: [epoch(1, 0.8), epoch(2, 0.85)],
+  batchLosses: [{ epoch: 1, batch: 10, loss: 1.2 }],
   ...over,
 });
 
@@ -43,7 +65,13 @@ describe('run history on the run row', () => {
     store.addEpoch(id, epoch(1, 0.7));
     store.addEpoch(id, epoch(2, 0.9));
     store.addEpoch(id, epoch(3, 0.85));
-    expect(store.getSummary(id)).toMatchObject({ epochsDone: 3, bestValAccuracy: 0.9, bestEpoch: 2, finalValAccuracy: 0.85, architecture: 'Dense 64-128-256-128-64 relu, sigmoid×4' });
+    expect(store.getSummary(id)).toMatchObject({
+      epochsDone: 3,
+      bestValAccuracy: 0.9,
+      bestEpoch: 2,
+      finalValAccuracy: 0.85,
+      architecture: 'Dense 64-128-256-128-64 relu, sigmoid×4',
+    });
   });
 
   it('renames, annotates, tags and stars a run', () => {
@@ -71,7 +99,22 @@ describe('run history on the run row', () => {
     expect(store.getSummary(mine.id).name).toBe('mine');
     const r = store.findRun(id)!;
     const b = bundled();
-    expect(r).toMatchObject({ name: b.name, status: 'completed', notes: b.notes, tags: ['adam', 'baseline'], starred: true, testAccuracy: 0.86, bestValAccuracy: 0.85, bestEpoch: 2, backend: 'wasm', dataset: b.dataset, environment: b.environment, model: b.model, config: b.config, createdAt: b.createdAt });
+    expect(r).toMatchObject({
+      name: b.name,
+      status: 'completed',
+      notes: b.notes,
+      tags: ['adam', 'baseline'],
+      starred: true,
+      testAccuracy: 0.86,
+      bestValAccuracy: 0.85,
+      bestEpoch: 2,
+      backend: 'wasm',
+      dataset: b.dataset,
+      environment: b.environment,
+      model: b.model,
+      config: b.config,
+      createdAt: b.createdAt,
+    });
     expect(r.epochs).toEqual(b.epochs);
     expect(r.batchLosses).toEqual(b.batchLosses);
   });
@@ -79,14 +122,25 @@ describe('run history on the run row', () => {
   it('migration 003 fills the figures of runs recorded before it', () => {
     const path = join(t.dir, 'old.db');
     const old = openDatabase(path, { migrations: [m001, m002] });
-    old.prepare(
-      `INSERT INTO runs (id, name, status, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size, epochs_planned, seed, host, owner_pid, created_at)
+    old
+      .prepare(
+        `INSERT INTO runs (id, name, status, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size, epochs_planned, seed, host, owner_pid, created_at)
        VALUES (1, 'old', 'completed', 'fashion-mnist', ?, ?, 'sgd', 0.01, 64, 2, 1, 'h', 1, 'now')`,
-    ).run(JSON.stringify(preset.model), JSON.stringify(preset.config));
+      )
+      .run(JSON.stringify(preset.model), JSON.stringify(preset.config));
     old.prepare(`INSERT INTO epochs VALUES (1, 1, 2.0, 0.1, 2.0, 0.3, 1, 'now'), (1, 2, 1.0, 0.2, 1.5, 0.2, 1, 'now')`).run();
     old.close();
     const upgraded = openDatabase(path);
-    expect(new RunStore(upgraded).getSummary(1)).toMatchObject({ epochsDone: 2, bestValAccuracy: 0.3, bestEpoch: 1, finalValAccuracy: 0.2, finalValLoss: 1.5, architecture: 'Dense 64-128-256-128-64 relu, sigmoid×4', tags: [], starred: false });
+    expect(new RunStore(upgraded).getSummary(1)).toMatchObject({
+      epochsDone: 2,
+      bestValAccuracy: 0.3,
+      bestEpoch: 1,
+      finalValAccuracy: 0.2,
+      finalValLoss: 1.5,
+      architecture: 'Dense 64-128-256-128-64 relu, sigmoid×4',
+      tags: [],
+      starred: false,
+    });
     upgraded.close();
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('user_version', { simple: true })).toBe(3);

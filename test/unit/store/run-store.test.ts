@@ -37,7 +37,14 @@ describe('RunStore', () => {
     const run = store.findRun(id)!;
     expect(run.model).toEqual(input.model);
     expect(run.config).toEqual(input.config);
-    expect(run).toMatchObject({ status: 'queued', presetId: 'seed-model-2', optimizer: 'sgd', learningRate: 0.0123, epochsPlanned: 3, epochsDone: 0 });
+    expect(run).toMatchObject({
+      status: 'queued',
+      presetId: 'seed-model-2',
+      optimizer: 'sgd',
+      learningRate: 0.0123,
+      epochsPlanned: 3,
+      epochsDone: 0,
+    });
   });
 
   it('lists runs newest first with best validation accuracy and the epoch it happened at', () => {
@@ -86,7 +93,11 @@ describe('RunStore', () => {
     store.addBatchLoss(id, { epoch: 1, batch: 20, loss: 1.5 });
     store.addBatchLoss(id, { epoch: 1, batch: 10, loss: 2 });
     store.addBatchLoss(id, { epoch: 2, batch: 10, loss: 1 });
-    expect(store.findRun(id)!.batchLosses.map((b) => [b.epoch, b.batch])).toEqual([[1, 10], [1, 20], [2, 10]]);
+    expect(store.findRun(id)!.batchLosses.map((b) => [b.epoch, b.batch])).toEqual([
+      [1, 10],
+      [1, 20],
+      [2, 10],
+    ]);
   });
 
   it('remembers settings', () => {

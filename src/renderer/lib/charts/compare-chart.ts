@@ -49,7 +49,10 @@ export function formatSeconds(s: number): string {
 }
 
 /** '#0072B2' with an alpha: the raw curve behind the smoothed one. */
-const faint = (hex: string, alpha = 0.28) => `${hex}${Math.round(alpha * 255).toString(16).padStart(2, '0')}`;
+const faint = (hex: string, alpha = 0.28) =>
+  `${hex}${Math.round(alpha * 255)
+    .toString(16)
+    .padStart(2, '0')}`;
 
 const backgroundPlugin = (color: string): Plugin<'line'> => ({
   id: 'layerlabBackground',
@@ -148,9 +151,7 @@ export function chartConfig(input: CompareChartInput, extras: ChartExtras = {}):
           min: isTime ? 0 : 1,
           max: isTime ? undefined : Math.max(2, epochs),
           title: { display: true, text: xTitle(input.xAxis) },
-          ticks: isTime
-            ? { callback: (v) => formatSeconds(Number(v)), maxTicksLimit: 8 }
-            : { stepSize: epochs <= 20 ? 1 : undefined, precision: 0 },
+          ticks: isTime ? { callback: (v) => formatSeconds(Number(v)), maxTicksLimit: 8 } : { stepSize: epochs <= 20 ? 1 : undefined, precision: 0 },
         },
         y: {
           type: input.logScale ? 'logarithmic' : 'linear',
@@ -190,7 +191,10 @@ export function chartConfig(input: CompareChartInput, extras: ChartExtras = {}):
  * The chart as a PNG of width×height CSS pixels at `scale` (so width*scale ×
  * height*scale image pixels), drawn offscreen by chart.js with the same config.
  */
-export async function chartPng(input: CompareChartInput, o: { width: number; height: number; scale: number; background: 'white' | 'transparent' }): Promise<Blob> {
+export async function chartPng(
+  input: CompareChartInput,
+  o: { width: number; height: number; scale: number; background: 'white' | 'transparent' },
+): Promise<Blob> {
   const holder = document.createElement('div');
   holder.setAttribute('aria-hidden', 'true');
   // In the page (chart.js draws only on an attached canvas) but far off screen.
@@ -227,7 +231,16 @@ export function chartSvg(input: CompareChartInput, o: { width?: number; height?:
       raw: input.smoothing > 0 ? s.points.map((p) => ({ x: p.x, y: p.raw })) : undefined,
     })),
     markers: input.series.flatMap((s) =>
-      s.best ? [{ x: s.best.x, y: s.best.y, color: s.color, label: `${s.label}: best at ${input.xAxis === 'time' ? `${Math.round(s.best.x)} s` : `epoch ${s.best.x}`}, ${formatValue(input.metric, s.best.y)}` }] : [],
+      s.best
+        ? [
+            {
+              x: s.best.x,
+              y: s.best.y,
+              color: s.color,
+              label: `${s.label}: best at ${input.xAxis === 'time' ? `${Math.round(s.best.x)} s` : `epoch ${s.best.x}`}, ${formatValue(input.metric, s.best.y)}`,
+            },
+          ]
+        : [],
     ),
     width: o.width,
     height: o.height,

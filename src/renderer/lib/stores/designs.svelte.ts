@@ -57,7 +57,12 @@ class Designs {
     if (blocked || !trainForm.config) return { ok: false, message: blocked ?? 'The training settings are not valid.' };
     const id = overwrite ? editor.design?.id : undefined;
     try {
-      const saved = await api.saveDesign({ ...(id ? { id } : {}), name: name.trim(), model: $state.snapshot(editor.model), config: trainForm.config });
+      const saved = await api.saveDesign({
+        ...(id ? { id } : {}),
+        name: name.trim(),
+        model: $state.snapshot(editor.model),
+        config: trainForm.config,
+      });
       editor.setDesign({ id: saved.id, name: saved.name });
       this.#savedKey = keyOf();
       notice.show('ok', `Saved as “${saved.name}”.`);

@@ -4,7 +4,16 @@
  */
 import { untrack } from 'svelte';
 import type { LayerlabEvent } from '../../../shared/contract/api';
-import { isTerminal, type BatchLoss, type EpochMetrics, type RunDetail, type RunPatch, type RunProgress, type RunStatus, type RunSummary } from '../../../shared/contract/runs';
+import {
+  isTerminal,
+  type BatchLoss,
+  type EpochMetrics,
+  type RunDetail,
+  type RunPatch,
+  type RunProgress,
+  type RunStatus,
+  type RunSummary,
+} from '../../../shared/contract/runs';
 import { api } from '../transport/api';
 import { problems } from './errors.svelte';
 
@@ -36,9 +45,32 @@ function mergeBatches(into: BatchLoss[], extra: BatchLoss[]): BatchLoss[] {
 }
 
 const SUMMARY_KEYS: (keyof RunSummary)[] = [
-  'id', 'name', 'status', 'presetId', 'optimizer', 'learningRate', 'batchSize', 'architecture', 'epochsDone', 'epochsPlanned',
-  'bestValAccuracy', 'bestEpoch', 'finalValAccuracy', 'finalValLoss', 'testAccuracy', 'testLoss', 'backend', 'createdAt', 'startedAt',
-  'finishedAt', 'durationSeconds', 'error', 'notes', 'tags', 'starred', 'hasModel',
+  'id',
+  'name',
+  'status',
+  'presetId',
+  'optimizer',
+  'learningRate',
+  'batchSize',
+  'architecture',
+  'epochsDone',
+  'epochsPlanned',
+  'bestValAccuracy',
+  'bestEpoch',
+  'finalValAccuracy',
+  'finalValLoss',
+  'testAccuracy',
+  'testLoss',
+  'backend',
+  'createdAt',
+  'startedAt',
+  'finishedAt',
+  'durationSeconds',
+  'error',
+  'notes',
+  'tags',
+  'starred',
+  'hasModel',
 ];
 
 class Runs {

@@ -158,7 +158,9 @@ export function createWsBridge(options: WsClientOptions): WsBridge {
   const call = (method: ApiMethod, args: unknown[]): Promise<unknown> => {
     if (closedForGood) return Promise.reject(new Error('The connection to the Layerlab server was closed.'));
     if (state === 'reconnecting') {
-      return Promise.reject(new Error(`Not connected to the Layerlab server (reconnecting…), so ${method} was not sent; try again once the connection is back.`));
+      return Promise.reject(
+        new Error(`Not connected to the Layerlab server (reconnecting…), so ${method} was not sent; try again once the connection is back.`),
+      );
     }
     const request: WireRequest = { id: nextId++, method, args };
     return new Promise((resolve, reject) => {

@@ -28,7 +28,17 @@ function nodeCheck(name: string, text: string): void {
   execFileSync(process.execPath, ['--check', file], { stdio: 'pipe' });
 }
 
-const config: TrainingConfig = { ...DEFAULT_CONFIG, optimizer: 'sgd', learningRate: 0.01, momentum: 0.9, epochs: 7, batchSize: 32, validationSplit: 0.25, limit: 3000, seed: 1234 };
+const config: TrainingConfig = {
+  ...DEFAULT_CONFIG,
+  optimizer: 'sgd',
+  learningRate: 0.01,
+  momentum: 0.9,
+  epochs: 7,
+  batchSize: 32,
+  validationSplit: 0.25,
+  limit: 3000,
+  seed: 1234,
+};
 
 describe('kerasScript', () => {
   const script = kerasScript(EVERY_OPTION, config, { title: 'Every option' });
@@ -57,7 +67,10 @@ describe('kerasScript', () => {
       'layers.Dense(10, activation="softmax"),',
     ];
     const body = script.slice(script.indexOf('keras.Input(shape=INPUT_SHAPE),'), script.indexOf('model.summary()'));
-    const layerLines = body.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('layers.'));
+    const layerLines = body
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('layers.'));
     expect(layerLines).toEqual(expected);
   });
 
@@ -95,7 +108,7 @@ describe('kerasScript', () => {
   it.skipIf(!hasPython)('is valid Python: the CNN, every option, a local dataset folder and an awkward title', () => {
     pyCompile('every_option.py', script);
     pyCompile('cnn.py', kerasScript(CNN, DEFAULT_CONFIG));
-    const local = kerasScript(CNN, DEFAULT_CONFIG, { datasetFolder: "/data/it's \"here\"", title: 'two\nlines """ and \\' });
+    const local = kerasScript(CNN, DEFAULT_CONFIG, { datasetFolder: '/data/it\'s "here"', title: 'two\nlines """ and \\' });
     expect(local).toContain('load_idx("train-images-idx3-ubyte.gz")');
     expect(local).not.toContain('load_data()');
     pyCompile('local.py', local);
@@ -122,7 +135,7 @@ describe('tfjsScript', () => {
     expect(script).toContain('const LIMIT = 3000;');
     expect(script).toContain('optimizer: tf.train.momentum(0.01, 0.9)');
     expect(script).toMatch(/epochs: EPOCHS,\s*batchSize: BATCH_SIZE,\s*validationSplit: VALIDATION_SPLIT,/);
-    expect(script).toContain("tf.layers.reshape({ inputShape: INPUT_SHAPE, targetShape: [28, 28, 1] })");
+    expect(script).toContain('tf.layers.reshape({ inputShape: INPUT_SHAPE, targetShape: [28, 28, 1] })');
     expect(script).toContain("filters: 8, kernelSize: [5, 3], strides: [2, 1], padding: 'same', activation: 'elu', useBias: false");
     expect(script).toContain('kernelRegularizer: tf.regularizers.l1l2({ l1: 0.0001, l2: 0.001 })');
     expect(script).toContain("tf.layers.maxPooling2d({ poolSize: [3, 3], strides: [2, 2], padding: 'same' })");
@@ -147,7 +160,10 @@ describe('tfjsScript', () => {
     const runDir = mkdtempSync(join(dir, 'run-'));
     symlinkSync(resolve(__dirname, '../../../../node_modules'), join(runDir, 'node_modules'));
     writeFileSync(join(runDir, 'train.mjs'), script);
-    const out = execFileSync(process.execPath, [join(runDir, 'train.mjs'), '/usr/share/datasets/fashion-mnist'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(process.execPath, [join(runDir, 'train.mjs'), '/usr/share/datasets/fashion-mnist'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(out).toContain(`Total params: ${summarizeModel(spec).totalParams}`);
     expect(out).toMatch(/epoch 2: loss \d\.\d{4}/);
     const accuracy = Number(/Test accuracy: (\d\.\d{4})/.exec(out)?.[1]);

@@ -27,12 +27,15 @@ const failure = (text: string): string => {
 const seedModel3 = findPreset('seed-model-3')!.model;
 
 describe('importKerasModel: what Keras saved comes back as the same network', () => {
-  it.each(['seed-model-3.keras2.json', 'seed-model-3.keras3.json'])('%s is seed-model-3: the same layers, 133,386 parameters, nothing to warn about', (name) => {
-    const { model, warnings } = importKerasModel(fixture(name));
-    expect(model).toEqual(seedModel3);
-    expect(summarizeModel(model).totalParams).toBe(133_386);
-    expect(warnings).toEqual([]);
-  });
+  it.each(['seed-model-3.keras2.json', 'seed-model-3.keras3.json'])(
+    '%s is seed-model-3: the same layers, 133,386 parameters, nothing to warn about',
+    (name) => {
+      const { model, warnings } = importKerasModel(fixture(name));
+      expect(model).toEqual(seedModel3);
+      expect(summarizeModel(model).totalParams).toBe(133_386);
+      expect(warnings).toEqual([]);
+    },
+  );
 
   it('the tf.keras 2 CNN (input shape on the first layer, float32 factors, spelled-out VarianceScaling): 225,034 parameters', () => {
     const { model, warnings } = importKerasModel(fixture('cnn.keras2.json'));
@@ -41,7 +44,14 @@ describe('importKerasModel: what Keras saved comes back as the same network', ()
     expect(summarizeModel(model).totalParams).toBe(225_034);
     expect(summarizeModel(model).problems).toEqual([]);
     // Initializers and regularizers carried over; 0.009999999776482582 is the 0.01 the user typed.
-    expect(model.layers[0]).toEqual({ type: 'Conv2D', filters: 32, kernelSize: [3, 3], activation: 'relu', kernelInitializer: 'he_normal', kernelRegularizer: { l1: 0, l2: 0.01 } });
+    expect(model.layers[0]).toEqual({
+      type: 'Conv2D',
+      filters: 32,
+      kernelSize: [3, 3],
+      activation: 'relu',
+      kernelInitializer: 'he_normal',
+      kernelRegularizer: { l1: 0, l2: 0.01 },
+    });
     expect(model.layers[2]).toMatchObject({ kernelInitializer: 'he_uniform' });
     expect(model.layers[5]).toEqual({ type: 'Dense', units: 128, activation: 'relu', kernelRegularizer: { l1: 0.0001, l2: 0 } });
     expect(model.layers[6]).toEqual({ type: 'Dropout', rate: 0.3 });
@@ -94,7 +104,11 @@ describe('importKerasModel: what Keras saved comes back as the same network', ()
   });
 
   it('reads the model out of a tfjs model.json (modelTopology) too', () => {
-    const wrapped = JSON.stringify({ format: 'layers-model', modelTopology: { keras_version: '2.12.0', model_config: json('seed-model-3.keras2.json') }, weightsManifest: [] });
+    const wrapped = JSON.stringify({
+      format: 'layers-model',
+      modelTopology: { keras_version: '2.12.0', model_config: json('seed-model-3.keras2.json') },
+      weightsManifest: [],
+    });
     expect(importKerasModel(wrapped).model).toEqual(seedModel3);
   });
 });
@@ -132,7 +146,9 @@ describe('importKerasModel: clear refusals', () => {
 
   it('a Functional model', () => {
     expect(failure(fixture('functional.keras2.json'))).toBe('Only Sequential models can be imported; this file holds a Functional model');
-    expect(failure(JSON.stringify({ class_name: 'Model', config: {} }))).toBe('Only Sequential models can be imported; this file holds a Functional model');
+    expect(failure(JSON.stringify({ class_name: 'Model', config: {} }))).toBe(
+      'Only Sequential models can be imported; this file holds a Functional model',
+    );
   });
 
   it('unsupported layers, named with their positions', () => {
@@ -161,7 +177,9 @@ describe('importKerasModel: clear refusals', () => {
   it('an input shape with unknown sizes', () => {
     const model = json('cnn.keras3.json');
     model.config.layers[0].config.batch_shape = [null, null, null, 1];
-    expect(failure(JSON.stringify(model))).toBe('The input shape (None, None, 1) has sizes that are not known; every size must be a whole number (28, 28)');
+    expect(failure(JSON.stringify(model))).toBe(
+      'The input shape (None, None, 1) has sizes that are not known; every size must be a whole number (28, 28)',
+    );
   });
 
   it('channels_first data, dilation and odd padding are refused, all in one message', () => {
@@ -170,13 +188,15 @@ describe('importKerasModel: clear refusals', () => {
     Object.assign(model.config.layers[1].config, { padding: 'causal' });
     expect(failure(JSON.stringify(model))).toBe(
       'This model cannot be imported: Conv2D (layer 1): data_format "channels_first" is not supported; Layerlab works channels_last (rows, cols, channels); ' +
-        'Conv2D (layer 1): dilation_rate (2, 2) is not supported; MaxPooling2D (layer 2): padding "causal" is not supported; use \'valid\' or \'same\'',
+        "Conv2D (layer 1): dilation_rate (2, 2) is not supported; MaxPooling2D (layer 2): padding \"causal\" is not supported; use 'valid' or 'same'",
     );
   });
 
   it('BatchNormalization over another axis than the last', () => {
     const text = edited('batchnorm.keras2.json', 3, { axis: [0] });
-    expect(failure(text)).toBe('This model cannot be imported: BatchNormalization (layer 3): normalizes axis [0]; Layerlab normalizes the last axis only');
+    expect(failure(text)).toBe(
+      'This model cannot be imported: BatchNormalization (layer 3): normalizes axis [0]; Layerlab normalizes the last axis only',
+    );
   });
 
   it('values beyond what the editor accepts', () => {

@@ -13,7 +13,12 @@ describe('checkLayerField: each inspector field refuses bad values with a messag
     ['Dense', 'units', '64', 'units must be a number'],
     ['Dense', 'activation', 'leaky', 'activation must be one of relu, sigmoid, tanh, softmax, linear, elu, selu, softplus, softsign, swish, gelu'],
     ['Dense', 'useBias', 'yes', 'use bias must be on or off (true or false)'],
-    ['Dense', 'kernelInitializer', 'orthogonal', 'kernel initializer must be one of glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal, random_uniform, random_normal, zeros, ones'],
+    [
+      'Dense',
+      'kernelInitializer',
+      'orthogonal',
+      'kernel initializer must be one of glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal, random_uniform, random_normal, zeros, ones',
+    ],
     ['Dense', 'kernelRegularizer.l1', -0.1, 'L1 regularization must be a number, 0 or more'],
     ['Conv2D', 'kernelRegularizer.l2', Infinity, 'L2 regularization must be a number, 0 or more'],
     ['Conv2D', 'kernelRegularizer.l2', Number.NaN, 'L2 regularization must be a number, 0 or more'],
@@ -66,7 +71,17 @@ describe('LAYER_FIELDS and defaultLayer', () => {
       Dropout: ['Dropout rate'],
       BatchNormalization: ['Momentum', 'Epsilon'],
       Activation: ['Activation'],
-      Conv2D: ['Filters', 'Kernel size', 'Strides', 'Padding', 'Activation', 'Use bias', 'Kernel initializer', 'L1 regularization', 'L2 regularization'],
+      Conv2D: [
+        'Filters',
+        'Kernel size',
+        'Strides',
+        'Padding',
+        'Activation',
+        'Use bias',
+        'Kernel initializer',
+        'L1 regularization',
+        'L2 regularization',
+      ],
       MaxPooling2D: ['Pool size', 'Strides', 'Padding'],
       Reshape: ['Target shape'],
     });
@@ -99,7 +114,15 @@ describe('LAYER_FIELDS and defaultLayer', () => {
   it('a CNN built from palette defaults on a 28×28 input is a valid, trainable design', () => {
     const spec = {
       inputShape: [28, 28],
-      layers: [defaultLayer('Reshape'), defaultLayer('Conv2D'), defaultLayer('MaxPooling2D'), defaultLayer('Flatten'), defaultLayer('Dense'), defaultLayer('Dropout'), { type: 'Dense', units: 10, activation: 'softmax' } as LayerSpec],
+      layers: [
+        defaultLayer('Reshape'),
+        defaultLayer('Conv2D'),
+        defaultLayer('MaxPooling2D'),
+        defaultLayer('Flatten'),
+        defaultLayer('Dense'),
+        defaultLayer('Dropout'),
+        { type: 'Dense', units: 10, activation: 'softmax' } as LayerSpec,
+      ],
     };
     expect(modelSpecSchema.safeParse(spec).success).toBe(true);
     expect(summarizeModel(spec).problems).toEqual([]);
@@ -131,6 +154,8 @@ describe('modelSpecSchema with every layer type', () => {
     const text = describeIssues(r.error!);
     expect(text).toContain('inputShape: input shape needs 1 to 3 sizes');
     expect(text).toContain('layers.0: Unrecognized key: "dilation"');
-    expect(text).toContain('layers.1.type: layer type must be one of Flatten, Dense, Dropout, BatchNormalization, Activation, Conv2D, MaxPooling2D, Reshape');
+    expect(text).toContain(
+      'layers.1.type: layer type must be one of Flatten, Dense, Dropout, BatchNormalization, Activation, Conv2D, MaxPooling2D, Reshape',
+    );
   });
 });

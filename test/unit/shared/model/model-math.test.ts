@@ -38,12 +38,22 @@ describe('summarizeModel: shapes and parameter counts as Keras prints them', () 
   });
 
   it('BatchNormalization after a convolution normalizes the channels', () => {
-    const s = summarizeModel({ inputShape: [28, 28, 1], layers: [{ type: 'Conv2D', filters: 16, kernelSize: [3, 3], activation: 'relu' }, { type: 'BatchNormalization' }] });
+    const s = summarizeModel({
+      inputShape: [28, 28, 1],
+      layers: [{ type: 'Conv2D', filters: 16, kernelSize: [3, 3], activation: 'relu' }, { type: 'BatchNormalization' }],
+    });
     expect(s.layers[1]).toMatchObject({ outputShape: [26, 26, 16], trainableParams: 32, nonTrainableParams: 32 });
   });
 
   it("'same' padding keeps ceil(size / stride); 'valid' keeps whole windows only", () => {
-    const conv = (padding: 'same' | 'valid', strides: [number, number]): LayerSpec => ({ type: 'Conv2D', filters: 8, kernelSize: [3, 3], strides, padding, activation: 'relu' });
+    const conv = (padding: 'same' | 'valid', strides: [number, number]): LayerSpec => ({
+      type: 'Conv2D',
+      filters: 8,
+      kernelSize: [3, 3],
+      strides,
+      padding,
+      activation: 'relu',
+    });
     const shapes = (layer: LayerSpec) => summarizeModel({ inputShape: [28, 28, 1], layers: [layer] }).layers[0].outputShape;
     expect(shapes(conv('same', [1, 1]))).toEqual([28, 28, 8]);
     expect(shapes(conv('same', [2, 2]))).toEqual([14, 14, 8]);
@@ -70,8 +80,26 @@ describe('summarizeModel: shapes and parameter counts as Keras prints them', () 
   it('every layer type and option in one stack: shapes follow Keras, no problems', () => {
     const s = summarizeModel(EVERY_OPTION);
     expect(s.layers.map((l) => l.outputShape)).toEqual([
-      [28, 28, 1], [14, 28, 8], [14, 28, 8], [14, 28, 8], [7, 14, 8], [5, 12, 4], [2, 6, 4], [48], [48],
-      [24], [24], [16], [12], [12], [12], [12], [3, 4], [3, 5], [15], [10],
+      [28, 28, 1],
+      [14, 28, 8],
+      [14, 28, 8],
+      [14, 28, 8],
+      [7, 14, 8],
+      [5, 12, 4],
+      [2, 6, 4],
+      [48],
+      [48],
+      [24],
+      [24],
+      [16],
+      [12],
+      [12],
+      [12],
+      [12],
+      [3, 4],
+      [3, 5],
+      [15],
+      [10],
     ]);
     expect(s.layers[1].params).toBe(5 * 3 * 1 * 8);
     expect(s.layers[5].params).toBe(3 * 3 * 8 * 4 + 4);
@@ -93,16 +121,22 @@ describe('summarizeModel: shapes and parameter counts as Keras prints them', () 
 
 describe('summarizeModel: problems, each on the layer that causes it', () => {
   it('Conv2D after Flatten', () => {
-    const problems = problemsOf({ inputShape: [28, 28], layers: [{ type: 'Flatten' }, { type: 'Conv2D', filters: 8, kernelSize: [3, 3], activation: 'relu' }, { type: 'Flatten' }, softmax10] });
+    const problems = problemsOf({
+      inputShape: [28, 28],
+      layers: [{ type: 'Flatten' }, { type: 'Conv2D', filters: 8, kernelSize: [3, 3], activation: 'relu' }, { type: 'Flatten' }, softmax10],
+    });
     expect(problems).toEqual([
       { layer: 1, message: 'Conv2D needs a (rows, cols, channels) input but gets (784); put it before Flatten, or add a Reshape to (28, 28, 1)' },
     ]);
   });
 
   it('Conv2D and MaxPooling2D straight on a 28×28 input suggest the Reshape', () => {
-    expect(problemsOf({ inputShape: [28, 28], layers: [{ type: 'Conv2D', filters: 8, kernelSize: [3, 3], activation: 'relu' }, { type: 'Flatten' }, softmax10] })).toEqual([
-      { layer: 0, message: 'Conv2D needs a (rows, cols, channels) input but gets (28, 28); add a Reshape to (28, 28, 1)' },
-    ]);
+    expect(
+      problemsOf({
+        inputShape: [28, 28],
+        layers: [{ type: 'Conv2D', filters: 8, kernelSize: [3, 3], activation: 'relu' }, { type: 'Flatten' }, softmax10],
+      }),
+    ).toEqual([{ layer: 0, message: 'Conv2D needs a (rows, cols, channels) input but gets (28, 28); add a Reshape to (28, 28, 1)' }]);
     expect(problemsOf({ inputShape: [28, 28], layers: [{ type: 'MaxPooling2D', poolSize: [2, 2] }, { type: 'Flatten' }, softmax10] })[0]).toEqual({
       layer: 0,
       message: 'MaxPooling2D needs a (rows, cols, channels) input but gets (28, 28); add a Reshape to (28, 28, 1)',
@@ -125,30 +159,49 @@ describe('summarizeModel: problems, each on the layer that causes it', () => {
     const pool = problemsOf({ inputShape: [28, 28, 1], layers: [{ type: 'MaxPooling2D', poolSize: [30, 2] }, { type: 'Flatten' }, softmax10] });
     expect(pool[0]).toMatchObject({ layer: 0, message: expect.stringMatching(/^The pool 30×2 is larger than its input 28×28/) });
     // With 'same' padding any window fits.
-    expect(problemsOf({ inputShape: [28, 28, 1], layers: [{ type: 'MaxPooling2D', poolSize: [30, 30], padding: 'same' }, { type: 'Flatten' }, softmax10] })).toEqual([]);
+    expect(
+      problemsOf({
+        inputShape: [28, 28, 1],
+        layers: [{ type: 'MaxPooling2D', poolSize: [30, 30], padding: 'same' }, { type: 'Flatten' }, softmax10],
+      }),
+    ).toEqual([]);
   });
 
   it('a Reshape whose size does not match', () => {
     const problems = problemsOf({
       inputShape: [28, 28, 1],
-      layers: [{ type: 'Conv2D', filters: 2, kernelSize: [1, 1], activation: 'relu' }, { type: 'Reshape', targetShape: [7, 7, 16] }, { type: 'Flatten' }, softmax10],
+      layers: [
+        { type: 'Conv2D', filters: 2, kernelSize: [1, 1], activation: 'relu' },
+        { type: 'Reshape', targetShape: [7, 7, 16] },
+        { type: 'Flatten' },
+        softmax10,
+      ],
     });
     expect(problems).toEqual([{ layer: 1, message: 'Reshape to (7, 7, 16) holds 784 values but its input has 1,568' }]);
   });
 
   it('an input shape that is not the size of an image', () => {
     const problems = problemsOf({ inputShape: [28, 28, 3], layers: [{ type: 'Flatten' }, softmax10] });
-    expect(problems).toEqual([{ layer: -1, message: 'The input shape (28, 28, 3) holds 2,352 values but each image has 784; use (28, 28), (28, 28, 1) or (784)' }]);
+    expect(problems).toEqual([
+      { layer: -1, message: 'The input shape (28, 28, 3) holds 2,352 values but each image has 784; use (28, 28), (28, 28, 1) or (784)' },
+    ]);
     expect(summarizeModel({ inputShape: [32, 32, 3], layers: [{ type: 'Flatten' }, softmax10] }, 10, 3072).problems).toEqual([]);
   });
 
   it('an empty stack', () => {
-    expect(problemsOf({ inputShape: [28, 28], layers: [] })).toEqual([{ layer: -1, message: 'The stack is empty: add at least a Flatten and a Dense layer' }]);
+    expect(problemsOf({ inputShape: [28, 28], layers: [] })).toEqual([
+      { layer: -1, message: 'The stack is empty: add at least a Flatten and a Dense layer' },
+    ]);
   });
 
   it('a stack that does not end in 10 units with softmax', () => {
-    const mlp = (last: LayerSpec[]): ModelSpec => ({ inputShape: [28, 28], layers: [{ type: 'Flatten' }, { type: 'Dense', units: 64, activation: 'relu' }, ...last] });
-    expect(problemsOf(mlp([]))).toEqual([{ layer: 1, message: 'The stack must end in 10 units with softmax (one per class); it ends in shape (64) without softmax' }]);
+    const mlp = (last: LayerSpec[]): ModelSpec => ({
+      inputShape: [28, 28],
+      layers: [{ type: 'Flatten' }, { type: 'Dense', units: 64, activation: 'relu' }, ...last],
+    });
+    expect(problemsOf(mlp([]))).toEqual([
+      { layer: 1, message: 'The stack must end in 10 units with softmax (one per class); it ends in shape (64) without softmax' },
+    ]);
     expect(problemsOf(mlp([{ type: 'Dense', units: 10, activation: 'sigmoid' }]))).toEqual([
       { layer: 2, message: 'The stack must end in 10 units with softmax (one per class); it ends in shape (10) without softmax' },
     ]);
@@ -158,14 +211,26 @@ describe('summarizeModel: problems, each on the layer that causes it', () => {
     // A Dense(10, softmax) on a (28, 28) input is not flat: (28, 10).
     expect(problemsOf({ inputShape: [28, 28], layers: [softmax10] })[0].message).toContain('it ends in shape (28, 10)');
     // A softmax Activation after Dense(10) is fine, as in Keras.
-    expect(problemsOf(mlp([{ type: 'Dense', units: 10, activation: 'linear' }, { type: 'Activation', activation: 'softmax' }]))).toEqual([]);
+    expect(
+      problemsOf(
+        mlp([
+          { type: 'Dense', units: 10, activation: 'linear' },
+          { type: 'Activation', activation: 'softmax' },
+        ]),
+      ),
+    ).toEqual([]);
     expect(summarizeModel(mlp([{ type: 'Dense', units: 3, activation: 'softmax' }]), 3).problems).toEqual([]);
   });
 
   it(`refuses a 60,000 × 60,000 Dense stack as over ${MAX_PARAMS.toLocaleString('en-US')} parameters, by arithmetic alone`, () => {
     const huge: ModelSpec = {
       inputShape: [28, 28],
-      layers: [{ type: 'Flatten' }, { type: 'Dense', units: 60_000, activation: 'relu' }, { type: 'Dense', units: 60_000, activation: 'relu' }, softmax10],
+      layers: [
+        { type: 'Flatten' },
+        { type: 'Dense', units: 60_000, activation: 'relu' },
+        { type: 'Dense', units: 60_000, activation: 'relu' },
+        softmax10,
+      ],
     };
     const started = process.memoryUsage().heapUsed;
     const s = summarizeModel(huge);
@@ -189,7 +254,10 @@ describe('summarizeModel: problems, each on the layer that causes it', () => {
       ],
     });
     expect(problems.map((p) => p.layer)).toEqual([0]);
-    expect(summarizeModel({ inputShape: [28, 28], layers: [{ type: 'Conv2D', filters: 8, kernelSize: [3, 3], activation: 'relu' }] }).layers[0].outputShape).toEqual([26, 26, 8]);
+    expect(
+      summarizeModel({ inputShape: [28, 28], layers: [{ type: 'Conv2D', filters: 8, kernelSize: [3, 3], activation: 'relu' }] }).layers[0]
+        .outputShape,
+    ).toEqual([26, 26, 8]);
   });
 });
 
@@ -200,7 +268,10 @@ describe('suggestOutputFix', () => {
       layers: [{ type: 'Flatten' }, { type: 'Dense', units: 64, activation: 'relu', useBias: false, kernelInitializer: 'he_normal' }],
     };
     const fixed = suggestOutputFix(spec);
-    expect(fixed.layers).toEqual([{ type: 'Flatten' }, { type: 'Dense', units: 10, activation: 'softmax', useBias: false, kernelInitializer: 'he_normal' }]);
+    expect(fixed.layers).toEqual([
+      { type: 'Flatten' },
+      { type: 'Dense', units: 10, activation: 'softmax', useBias: false, kernelInitializer: 'he_normal' },
+    ]);
     expect(summarizeModel(fixed).problems).toEqual([]);
     // The design it was given is left alone (undo keeps working).
     expect(spec.layers[1]).toMatchObject({ units: 64, activation: 'relu' });
@@ -213,7 +284,10 @@ describe('suggestOutputFix', () => {
   });
 
   it('appends only Dense(10, softmax) after a flat Dropout, and builds a whole classifier from an empty stack', () => {
-    const fixed = suggestOutputFix({ inputShape: [28, 28], layers: [{ type: 'Flatten' }, { type: 'Dense', units: 64, activation: 'relu' }, { type: 'Dropout', rate: 0.2 }] });
+    const fixed = suggestOutputFix({
+      inputShape: [28, 28],
+      layers: [{ type: 'Flatten' }, { type: 'Dense', units: 64, activation: 'relu' }, { type: 'Dropout', rate: 0.2 }],
+    });
     expect(fixed.layers.slice(3)).toEqual([softmax10]);
     expect(suggestOutputFix({ inputShape: [28, 28], layers: [] }).layers).toEqual([{ type: 'Flatten' }, softmax10]);
   });

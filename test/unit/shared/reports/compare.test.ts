@@ -129,10 +129,31 @@ describe('settings table', () => {
   it('has a row per hyperparameter, per layer and for the parameter count', () => {
     const rows = settingsTable([ADAM(), SGD()]);
     const keys = rows.map((r) => r.key);
-    for (const k of ['optimizer', 'learningRate', 'momentum', 'epochs', 'batchSize', 'validationSplit', 'limit', 'seed', 'dataset', 'backend', 'preset', 'params']) {
+    for (const k of [
+      'optimizer',
+      'learningRate',
+      'momentum',
+      'epochs',
+      'batchSize',
+      'validationSplit',
+      'limit',
+      'seed',
+      'dataset',
+      'backend',
+      'preset',
+      'params',
+    ]) {
       expect(keys).toContain(k);
     }
-    expect(rows.filter((r) => r.key.startsWith('layer-')).map((r) => r.label)).toEqual(['Layer 1', 'Layer 2', 'Layer 3', 'Layer 4', 'Layer 5', 'Layer 6', 'Layer 7']);
+    expect(rows.filter((r) => r.key.startsWith('layer-')).map((r) => r.label)).toEqual([
+      'Layer 1',
+      'Layer 2',
+      'Layer 3',
+      'Layer 4',
+      'Layer 5',
+      'Layer 6',
+      'Layer 7',
+    ]);
     expect(rows.find((r) => r.key === 'layer-3')!.values).toEqual(['Dense 256 relu', 'Dense 256 relu']);
     expect(rows.find((r) => r.key === 'params')!.values).toEqual(['133,386', '133,386']);
     expect(rows.find((r) => r.key === 'optimizer')!.values).toEqual(['adam', 'sgd']);
@@ -182,8 +203,14 @@ describe('architecture diff', () => {
   });
 
   it('says "type" when two layers at one position are of different kinds', () => {
-    const a: ModelSpec = { inputShape: [28, 28], layers: [{ type: 'Flatten' }, { type: 'Dropout', rate: 0.2 }, { type: 'Dense', units: 10, activation: 'softmax' }] };
-    const b: ModelSpec = { inputShape: [28, 28], layers: [{ type: 'Flatten' }, { type: 'Dense', units: 32, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }] };
+    const a: ModelSpec = {
+      inputShape: [28, 28],
+      layers: [{ type: 'Flatten' }, { type: 'Dropout', rate: 0.2 }, { type: 'Dense', units: 10, activation: 'softmax' }],
+    };
+    const b: ModelSpec = {
+      inputShape: [28, 28],
+      layers: [{ type: 'Flatten' }, { type: 'Dense', units: 32, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+    };
     const diff = architectureDiff([fixtureRun({ id: 1, model: a, epochs: epochs4 }), fixtureRun({ id: 2, model: b, epochs: epochs4 })]);
     expect(diff[1].changedFields).toEqual(['type']);
     expect(diff[2].differs).toBe(false);

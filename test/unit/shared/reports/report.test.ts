@@ -62,7 +62,9 @@ describe('comparison report', () => {
     const sigmoid = fixtureRun({ id: 3, preset: 'seed-model-1', epochs: [[2, 0.1, 2, 0.1, 5]] });
     const page = comparisonReportHtml([ADAM(), sigmoid]);
     const arch = page.slice(page.indexOf('<table class="architecture">'));
-    expect(arch).toMatch(/<tr class="differs"><th scope="row">3<\/th><td>Dense 128 relu<\/td><td>Dense 128 sigmoid<\/td><td class="changed">activation<\/td><\/tr>/);
+    expect(arch).toMatch(
+      /<tr class="differs"><th scope="row">3<\/th><td>Dense 128 relu<\/td><td>Dense 128 sigmoid<\/td><td class="changed">activation<\/td><\/tr>/,
+    );
     expect(arch).toMatch(/<tr class="same"><th scope="row">2<\/th>/);
     expect(page).toContain('4 of 7 layers differ.');
   });

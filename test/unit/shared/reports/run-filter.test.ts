@@ -36,10 +36,43 @@ function summary(id: number, over: Partial<RunSummary> = {}): RunSummary {
 
 const runs: RunSummary[] = [
   summary(1, { name: 'Baseline', tags: ['seed'], starred: true }),
-  summary(2, { name: 'sigmoid stack', presetId: 'seed-model-1', optimizer: 'sgd', learningRate: 0.01, architecture: 'Dense 64-128-256-128-64 relu, sigmoid×4', bestValAccuracy: 0.42, testAccuracy: 0.41, tags: ['Seed', 'slow'], createdAt: '2025-03-02T09:00:00.000Z' }),
-  summary(3, { name: 'still going', status: 'running', bestValAccuracy: 0.8, testAccuracy: null, durationSeconds: 50, finishedAt: null, createdAt: '2025-03-03T23:59:59.000Z' }),
-  summary(4, { name: 'broke', status: 'failed', bestValAccuracy: null, testAccuracy: null, durationSeconds: null, notes: 'out of memory on the\nbig CNN', createdAt: '2025-02-27T08:00:00.000Z' }),
-  summary(5, { name: 'custom wide', presetId: null, optimizer: 'rmsprop', bestValAccuracy: 0.88, testAccuracy: 0.9, createdAt: '2025-03-02T10:00:00.000Z' }),
+  summary(2, {
+    name: 'sigmoid stack',
+    presetId: 'seed-model-1',
+    optimizer: 'sgd',
+    learningRate: 0.01,
+    architecture: 'Dense 64-128-256-128-64 relu, sigmoid×4',
+    bestValAccuracy: 0.42,
+    testAccuracy: 0.41,
+    tags: ['Seed', 'slow'],
+    createdAt: '2025-03-02T09:00:00.000Z',
+  }),
+  summary(3, {
+    name: 'still going',
+    status: 'running',
+    bestValAccuracy: 0.8,
+    testAccuracy: null,
+    durationSeconds: 50,
+    finishedAt: null,
+    createdAt: '2025-03-03T23:59:59.000Z',
+  }),
+  summary(4, {
+    name: 'broke',
+    status: 'failed',
+    bestValAccuracy: null,
+    testAccuracy: null,
+    durationSeconds: null,
+    notes: 'out of memory on the\nbig CNN',
+    createdAt: '2025-02-27T08:00:00.000Z',
+  }),
+  summary(5, {
+    name: 'custom wide',
+    presetId: null,
+    optimizer: 'rmsprop',
+    bestValAccuracy: 0.88,
+    testAccuracy: 0.9,
+    createdAt: '2025-03-02T10:00:00.000Z',
+  }),
 ];
 const ids = (xs: RunSummary[]) => xs.map((r) => r.id);
 
@@ -103,7 +136,13 @@ describe('sortRuns', () => {
   it('sorts names as people read them, dates by time, and by duration', () => {
     const named = [summary(1, { name: 'run 10' }), summary(2, { name: 'Run 9' }), summary(3, { name: 'alpha' })];
     expect(ids(sortRuns(named, 'name', 'asc'))).toEqual([3, 2, 1]);
-    const accented = [summary(1, { name: 'bravo' }), summary(2, { name: 'Élan' }), summary(3, { name: 'elan' }), summary(4, { name: 'alpha 007' }), summary(5, { name: 'alpha 7b' })];
+    const accented = [
+      summary(1, { name: 'bravo' }),
+      summary(2, { name: 'Élan' }),
+      summary(3, { name: 'elan' }),
+      summary(4, { name: 'alpha 007' }),
+      summary(5, { name: 'alpha 7b' }),
+    ];
     expect(ids(sortRuns(accented, 'name', 'asc'))).toEqual([4, 5, 1, 2, 3]);
     expect(ids(sortRuns(runs, 'createdAt', 'asc'))).toEqual([4, 1, 2, 5, 3]);
     expect(ids(sortRuns(runs, 'duration', 'asc'))).toEqual([3, 1, 2, 5, 4]);
@@ -119,7 +158,7 @@ describe('sortRuns', () => {
 
   it('handles 10,000 runs', () => {
     const many = Array.from({ length: 10_000 }, (_, i) =>
-      summary(i + 1, { name: `run ${i}`, bestValAccuracy: i % 7 === 0 ? null : (i * 7919) % 1000 / 1000, tags: i % 3 ? [] : ['sweep'] }),
+      summary(i + 1, { name: `run ${i}`, bestValAccuracy: i % 7 === 0 ? null : ((i * 7919) % 1000) / 1000, tags: i % 3 ? [] : ['sweep'] }),
     );
     const sorted = sortRuns(filterRuns(many, { text: 'run', tag: 'sweep' }), 'bestValAccuracy', 'desc');
     expect(sorted.length).toBe(3334);

@@ -85,7 +85,16 @@ describe('svgLineChart', () => {
       title: 'a < b & "c"',
       xLabel: 'x',
       yLabel: 'y',
-      series: [{ label: '<script>alert(1)</script>', color: '#000000', points: [{ x: 1, y: 1 }, { x: 2, y: 2 }] }],
+      series: [
+        {
+          label: '<script>alert(1)</script>',
+          color: '#000000',
+          points: [
+            { x: 1, y: 1 },
+            { x: 2, y: 2 },
+          ],
+        },
+      ],
     });
     expect(svg).not.toContain('<script>');
     const { root, problems } = parseXml(svg);
@@ -99,7 +108,18 @@ describe('svgLineChart', () => {
       title: 't',
       xLabel: 'x',
       yLabel: 'y',
-      series: [{ label: 's', color: '#000000', points: [{ x: 1, y: 1 }, { x: 2, y: 2 }, { x: 3, y: null }, { x: 4, y: 3 }] }],
+      series: [
+        {
+          label: 's',
+          color: '#000000',
+          points: [
+            { x: 1, y: 1 },
+            { x: 2, y: 2 },
+            { x: 3, y: null },
+            { x: 4, y: 3 },
+          ],
+        },
+      ],
     });
     const { root } = parseXml(svg);
     const path = findAll(root!, (e) => e.attrs.class === 'line')[0];
@@ -123,14 +143,26 @@ describe('svgLineChart', () => {
     const svg = chartOf('loss', { logScale: true });
     const { root, problems } = parseXml(svg);
     expect(problems).toEqual([]);
-    const ticks = findAll(root!, (e) => e.name === 'g' && e.attrs.class === 'axes')[0].children.filter((c) => c.name === 'text').map((c) => c.text);
+    const ticks = findAll(root!, (e) => e.name === 'g' && e.attrs.class === 'axes')[0]
+      .children.filter((c) => c.name === 'text')
+      .map((c) => c.text);
     expect(ticks).toEqual(expect.arrayContaining(['0.2', '0.5', '1', '2']));
     const withZero = svgLineChart({
       title: 't',
       xLabel: 'x',
       yLabel: 'y',
       logScale: true,
-      series: [{ label: 's', color: '#000000', points: [{ x: 1, y: 0 }, { x: 2, y: 0.5 }, { x: 3, y: 0.25 }] }],
+      series: [
+        {
+          label: 's',
+          color: '#000000',
+          points: [
+            { x: 1, y: 0 },
+            { x: 2, y: 0.5 },
+            { x: 3, y: 0.25 },
+          ],
+        },
+      ],
       markers: [{ x: 1, y: 0, color: '#000000' }],
     });
     expect(withZero).not.toMatch(/NaN|Infinity/);
