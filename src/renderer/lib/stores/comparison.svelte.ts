@@ -11,31 +11,9 @@ import { messageOf, problems } from './errors.svelte';
 import { flash } from './flash.svelte';
 import { nav } from './nav.svelte';
 import { runs } from './runs.svelte';
-
-export interface CompareOptions {
-  xAxis: 'epoch' | 'time';
-  logScale: boolean;
-  /** TensorBoard smoothing weight in [0, 1). */
-  smoothing: number;
-  onlyDifferences: boolean;
-}
-
-export const DEFAULT_OPTIONS: CompareOptions = { xAxis: 'epoch', logScale: false, smoothing: 0.6, onlyDifferences: false };
-/** The slider's top: beyond this the curve is mostly its own past. */
-export const MAX_SMOOTHING = 0.95;
+import { cleanOptions, DEFAULT_OPTIONS, type CompareOptions } from '../route';
 
 const sameIds = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-
-/** Options from anything (a saved comparison, the address), each one checked. */
-export function cleanOptions(o: Partial<CompareOptions> | undefined): CompareOptions {
-  const s = Number(o?.smoothing);
-  return {
-    xAxis: o?.xAxis === 'time' ? 'time' : 'epoch',
-    logScale: o?.logScale === true,
-    smoothing: Number.isFinite(s) ? Math.min(Math.max(s, 0), MAX_SMOOTHING) : DEFAULT_OPTIONS.smoothing,
-    onlyDifferences: o?.onlyDifferences === true,
-  };
-}
 
 class Comparison {
   /** Selection order: it fixes each run's colour. */

@@ -1,8 +1,8 @@
-/** State of the link to the core, for the "Connecting…/Reconnecting…" banner. */
-export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting';
+/** State of the link to the core, for the "Connecting…/Reconnecting…" banner and the status bar. */
+import { onLinkState, type LinkState } from '../transport/api';
 
 class Connection {
-  status = $state<ConnectionStatus>('open');
+  status = $state<LinkState['status']>('open');
   /** Failed attempts since the link was last open. */
   attempt = $state(0);
   /** Milliseconds until the next attempt, when one is scheduled. */
@@ -12,11 +12,14 @@ class Connection {
   /** Browser mode: whether the page address carried the access token. */
   hasToken = $state(true);
 
-  set(status: ConnectionStatus, attempt: number, retryInMs: number | null) {
-    this.status = status;
-    this.attempt = attempt;
-    this.retryInMs = retryInMs;
-    this.since = Date.now();
+  constructor() {
+    onLinkState((link) => {
+      if (link.status !== this.status || link.attempt !== this.attempt || link.retryInMs !== this.retryInMs) this.since = Date.now();
+      this.status = link.status;
+      this.attempt = link.attempt;
+      this.retryInMs = link.retryInMs;
+      this.hasToken = link.hasToken;
+    });
   }
 }
 

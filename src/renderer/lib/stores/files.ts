@@ -4,20 +4,11 @@
  */
 import { api } from '../transport/api';
 import { downloadBlob } from '../download';
-
-let shellAnswer: Promise<'electron' | 'browser'> | null = null;
-let knownShell: 'electron' | 'browser' | null = null;
+import { appInfo } from './app-info.svelte';
 
 /** Which shell the page runs in, asked once (App asks at start-up, so saving needs no round trip). */
-export function shell(): Promise<'electron' | 'browser'> {
-  shellAnswer ??= api.appInfo().then(
-    (info) => (knownShell = info.shell),
-    (err) => {
-      shellAnswer = null;
-      throw err;
-    },
-  );
-  return shellAnswer;
+export async function shell(): Promise<'electron' | 'browser'> {
+  return (await appInfo.load()).shell;
 }
 
 export interface FileToSave {
@@ -54,7 +45,7 @@ export function blobFromBase64(base64: string, mime = 'application/octet-stream'
  */
 export async function saveFile(file: FileToSave): Promise<string | null> {
   // Known already, the browser download starts in the same task as the click (browsers trust that more).
-  if ((knownShell ?? (await shell())) === 'electron') {
+  if ((appInfo.info?.shell ?? (await shell())) === 'electron') {
     const body = typeof file.content === 'string' ? { text: file.content } : { base64: await base64Of(file.content) };
     const { saved } = await api.saveFile({ suggestedName: file.name, ...body, filterName: file.filterName, extensions: file.extensions });
     return saved;
@@ -75,4 +66,10 @@ export async function saveFiles(files: FileToSave[]): Promise<(string | null)[]>
     if (files.length > 1) await new Promise((r) => setTimeout(r, 150));
   }
   return where;
+}
+
+/** Desktop app only: print a self-contained HTML report to PDF and save it where the user chooses; null when cancelled. */
+export async function savePdf(suggestedName: string, html: string): Promise<string | null> {
+  const { saved } = await api.saveReportPdf({ suggestedName, html });
+  return saved;
 }

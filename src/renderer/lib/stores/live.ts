@@ -1,7 +1,8 @@
 /** Wires pushed events and reconnects into the stores; started once by App. */
-import { onEvent, onReconnect } from '../transport/api';
+import { onEvent, onReconnect, onTransportError } from '../transport/api';
 import { comparison } from './comparison.svelte';
 import { dataset } from './dataset.svelte';
+import { problems } from './errors.svelte';
 import { runs } from './runs.svelte';
 
 export function startLiveUpdates(): () => void {
@@ -15,8 +16,10 @@ export function startLiveUpdates(): () => void {
     void comparison.load(true);
     void dataset.load();
   });
+  const offError = onTransportError((message) => problems.report('Talking to the Layerlab server', message));
   return () => {
     offEvent();
     offReconnect();
+    offError();
   };
 }

@@ -3,50 +3,9 @@
  * opens the same thing: "#runs", "#compare?runs=3,5&x=epoch&smooth=0.6&log=0&diff=0".
  * Only the fragment changes: the query (browser mode's ?token=) stays as it is.
  */
-import { cleanOptions, comparison, type CompareOptions } from './comparison.svelte';
+import { comparison } from './comparison.svelte';
+import { hashOf, parseHash } from '../route';
 import { nav } from './nav.svelte';
-import type { View } from '../view';
-
-export interface Route {
-  view: View;
-  runIds: number[];
-  options: CompareOptions;
-}
-
-export function parseHash(hash: string): Route | null {
-  const text = hash.replace(/^#/, '');
-  const [path, query = ''] = text.split('?', 2);
-  if (path !== 'train' && path !== 'runs' && path !== 'compare') return null;
-  const q = new URLSearchParams(query);
-  const runIds = (q.get('runs') ?? '')
-    .split(',')
-    .map((s) => Number(s.trim()))
-    .filter((n) => Number.isInteger(n) && n > 0);
-  const smoothing = q.get('smooth');
-  return {
-    view: path,
-    runIds,
-    options: cleanOptions({
-      xAxis: q.get('x') === 'time' ? 'time' : 'epoch',
-      logScale: q.get('log') === '1',
-      smoothing: smoothing === null ? undefined : Number(smoothing),
-      onlyDifferences: q.get('diff') === '1',
-    }),
-  };
-}
-
-export function hashOf(view: View, runIds: number[], o: CompareOptions): string {
-  if (view === 'train') return '';
-  if (view === 'runs') return '#runs';
-  const q = [
-    `runs=${runIds.join(',')}`,
-    `x=${o.xAxis}`,
-    `smooth=${Number(o.smoothing.toFixed(3))}`,
-    `log=${o.logScale ? 1 : 0}`,
-    `diff=${o.onlyDifferences ? 1 : 0}`,
-  ];
-  return `#compare?${q.join('&')}`;
-}
 
 function apply(hash: string) {
   const route = parseHash(hash);

@@ -3,7 +3,8 @@
  * the latest progress of running runs, and full details of the runs on screen.
  */
 import { untrack } from 'svelte';
-import type { LayerlabEvent } from '../../../shared/contract/api';
+import type { LayerlabEvent, ModelArtifacts } from '../../../shared/contract/api';
+import type { RunBundle } from '../../../shared/reports/bundle';
 import {
   isTerminal,
   type BatchLoss,
@@ -16,6 +17,7 @@ import {
 } from '../../../shared/contract/runs';
 import { api } from '../transport/api';
 import { problems } from './errors.svelte';
+import { mergeBatches, mergeEpochs } from '../run-merge';
 
 const statusRank = (s: RunStatus) => (s === 'queued' ? 0 : s === 'running' ? 1 : 2);
 
@@ -28,21 +30,6 @@ function newer<T extends RunSummary>(a: T, b: RunSummary): boolean {
 }
 
 const newestFirst = (a: RunSummary, b: RunSummary) => b.id - a.id;
-
-function mergeEpochs(into: EpochMetrics[], extra: EpochMetrics[]): EpochMetrics[] {
-  const byEpoch = new Map<number, EpochMetrics>();
-  for (const e of into) byEpoch.set(e.epoch, e);
-  for (const e of extra) if (!byEpoch.has(e.epoch)) byEpoch.set(e.epoch, e);
-  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
-}
-
-function mergeBatches(into: BatchLoss[], extra: BatchLoss[]): BatchLoss[] {
-  const key = (b: BatchLoss) => b.epoch * 1_000_000 + b.batch;
-  const byKey = new Map<number, BatchLoss>();
-  for (const b of into) byKey.set(key(b), b);
-  for (const b of extra) if (!byKey.has(key(b))) byKey.set(key(b), b);
-  return [...byKey.values()].sort((a, b) => key(a) - key(b));
-}
 
 const SUMMARY_KEYS: (keyof RunSummary)[] = [
   'id',
@@ -212,6 +199,23 @@ class Runs {
       problems.report(`Deleting run #${id}`, err);
       return false;
     }
+  }
+
+  /** Runs as a portable bundle (network, settings, metrics), for a file. */
+  exportBundle(ids: number[]): Promise<RunBundle> {
+    return api.exportRuns(ids);
+  }
+
+  /** A completed run's trained model (model.json and its weights). */
+  exportModel(id: number): Promise<ModelArtifacts> {
+    return api.exportModel(id);
+  }
+
+  /** Add a bundle's runs under new ids; they join the list at once. Rejects with the core's message. */
+  async importBundle(bundle: RunBundle): Promise<RunSummary[]> {
+    const { imported } = await api.importRuns(bundle);
+    for (const run of imported) this.upsert(run);
+    return imported;
   }
 
   async cancel(id: number) {

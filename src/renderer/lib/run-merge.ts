@@ -1,0 +1,20 @@
+/**
+ * A run's epochs and batch losses from two sources (a fetched detail and what was
+ * pushed meanwhile), each kept once and in order, whichever arrived first.
+ */
+import type { BatchLoss, EpochMetrics } from '../../shared/contract/runs';
+
+export function mergeEpochs(into: EpochMetrics[], extra: EpochMetrics[]): EpochMetrics[] {
+  const byEpoch = new Map<number, EpochMetrics>();
+  for (const e of into) byEpoch.set(e.epoch, e);
+  for (const e of extra) if (!byEpoch.has(e.epoch)) byEpoch.set(e.epoch, e);
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+}
+
+export function mergeBatches(into: BatchLoss[], extra: BatchLoss[]): BatchLoss[] {
+  const key = (b: BatchLoss) => b.epoch * 1_000_000 + b.batch;
+  const byKey = new Map<number, BatchLoss>();
+  for (const b of into) byKey.set(key(b), b);
+  for (const b of extra) if (!byKey.has(key(b))) byKey.set(key(b), b);
+  return [...byKey.values()].sort((a, b) => key(a) - key(b));
+}
