@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../shared/contract/api';
+import type { RunProgress } from '../shared/contract/runs';
 import { summarizeModel } from '../shared/model/model-math';
 import { PRESETS } from '../shared/model/presets';
 import { describeIssues } from '../shared/model/schemas';
@@ -139,7 +140,7 @@ async function train(argv: string[]): Promise<number> {
   return detail.status === 'cancelled' ? 130 : 1;
 }
 
-function progressLine(p: import('../shared/contract/runs').RunProgress): string {
+function progressLine(p: RunProgress): string {
   const total = p.epochs * p.batches;
   const done = (p.epoch - 1) * p.batches + p.batch;
   const width = 24;

@@ -141,7 +141,6 @@ test('two runs side by side: curves, legends, differences, exports, report, and 
   expect(download.suggestedFilename()).toBe('layerlab-loss.svg');
   const svg = await savedText(download);
   const parsed = await page.evaluate((text) => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const doc = new (globalThis as any).DOMParser().parseFromString(text, 'image/svg+xml');
     return {
       error: doc.querySelector('parsererror')?.textContent ?? null,

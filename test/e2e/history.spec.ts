@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Download, type Page } from '@playwright/test';
 import { serveLayerlab, type Served } from './serve';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -205,7 +205,7 @@ test.describe('one database', () => {
 
     // The model: model.json and the weights file it names.
     await runRow(page, 1).click();
-    const downloads: Promise<import('@playwright/test').Download>[] = [];
+    const downloads: Promise<Download>[] = [];
     const seen = new Promise<void>((resolve) => {
       page.on('download', (d) => {
         downloads.push(Promise.resolve(d));

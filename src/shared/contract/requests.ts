@@ -1,7 +1,7 @@
 /** Schemas of the contract's request arguments, checked before a service sees a call from another process. */
 import { z } from 'zod';
 import { DATASET_IDS } from '../model/training-config';
-import { modelSpecSchema, positiveInt, trainingConfigSchema } from '../model/schemas';
+import { modelSpecSchema, trainingConfigSchema } from '../model/schemas';
 
 export const startRunSchema = z.strictObject({
   name: z.string().trim().max(200, { error: 'name must be at most 200 characters' }).optional(),
