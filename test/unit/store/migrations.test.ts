@@ -6,6 +6,7 @@ import { openDatabase } from '../../../src/core/store/database';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src/core/store/migrations';
 import * as m001 from '../../../src/core/store/migrations/001-initial';
 import * as m002 from '../../../src/core/store/migrations/002-designs';
+import * as m003 from '../../../src/core/store/migrations/003-history';
 import { tempDir } from '../../helpers';
 
 let t: ReturnType<typeof tempDir>;
@@ -62,6 +63,41 @@ describe('migrations', () => {
     // Names are unique whatever their case: "my cnn" is the same design to a user.
     expect(() => insert.run('my cnn')).toThrow(/UNIQUE/);
     v2.close();
+  });
+
+  it('003 writes each old run’s architecture as that version worded it', () => {
+    const path = join(t.dir, 'a.db');
+    const v2 = openDatabase(path, { migrations: [m001, m002] });
+    const insert = v2.prepare(
+      `INSERT INTO runs (id, name, status, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size,
+         epochs_planned, seed, host, owner_pid, created_at) VALUES (?, 'old', 'completed', 'fashion-mnist', ?, '{}', 'adam', 0.001, 64, 1, 1, 'h', 1, 'now')`,
+    );
+    const dense = (units: number, activation: string) => ({ type: 'Dense', units, activation });
+    const cnn = [
+      { type: 'Reshape', targetShape: [28, 28, 1] },
+      { type: 'Conv2D', filters: 32, kernelSize: [3, 3], activation: 'relu' },
+      { type: 'MaxPooling2D', poolSize: [2, 2] },
+      { type: 'BatchNormalization' },
+      { type: 'Activation', activation: 'tanh' },
+      { type: 'Dropout', rate: 0.25 },
+      { type: 'Flatten' },
+      ...[dense(128, 'relu'), dense(64, 'relu'), dense(32, 'sigmoid'), dense(10, 'softmax')],
+    ];
+    insert.run(1, JSON.stringify({ layers: cnn }));
+    insert.run(2, JSON.stringify({ layers: [{ type: 'Flatten' }, dense(10, 'softmax')] }));
+    insert.run(3, JSON.stringify({ layers: [] }));
+    insert.run(4, '{"not": "a spec"}');
+    v2.close();
+
+    const v3 = openDatabase(path, { migrations: [m001, m002, m003] });
+    expect(v3.prepare(`SELECT id, architecture FROM runs ORDER BY id`).all()).toEqual([
+      { id: 1, architecture: 'Reshape 28×28×1 → Conv 32 → MaxPool → BatchNorm → tanh → Dropout 0.25 → Dense 128-64-32 relu×2, sigmoid' },
+      { id: 2, architecture: 'Dense 10 softmax' },
+      { id: 3, architecture: 'empty' },
+      // A spec the summary cannot read leaves the column empty rather than failing the upgrade.
+      { id: 4, architecture: '' },
+    ]);
+    v3.close();
   });
 
   it('a failing migration leaves the database at its previous version', () => {

@@ -1,5 +1,4 @@
 import type { Database } from 'better-sqlite3';
-import { architectureSummary } from '../../../shared/model/architecture';
 
 /**
  * Run history at scale: notes, stars and tags; the per-run figures the runs
@@ -51,10 +50,67 @@ export function up(db: Database): void {
   for (const row of db.prepare(`SELECT id, model_json FROM runs`).all() as { id: number; model_json: string }[]) {
     let text = '';
     try {
-      text = architectureSummary(JSON.parse(row.model_json));
+      text = architectureSummaryAsOf003(JSON.parse(row.model_json));
     } catch {
       // A run whose spec can't be read keeps an empty summary rather than failing the upgrade.
     }
     setArchitecture.run(text, row.id);
   }
+}
+
+/**
+ * A frozen copy of shared/model/architecture.ts's architectureSummary as it was
+ * when this migration was written: what an upgrade writes must not change when
+ * the live summary does. Do not edit; a new wording belongs in a new migration.
+ * The layer type is loose because a stored spec is whatever an old version saved.
+ */
+interface StoredLayer {
+  type: string;
+  units?: number;
+  activation?: string;
+  filters?: number;
+  rate?: number;
+  targetShape?: number[];
+}
+
+function architectureSummaryAsOf003(spec: { layers: StoredLayer[] }): string {
+  const runs = <T>(xs: T[], same: (a: T, b: T) => boolean): T[][] =>
+    xs.reduce<T[][]>((acc, x) => {
+      const last = acc[acc.length - 1];
+      if (last && same(last[last.length - 1], x)) last.push(x);
+      else acc.push([x]);
+      return acc;
+    }, []);
+  const layerWord = (l: StoredLayer): string => {
+    switch (l.type) {
+      case 'Conv2D':
+        return `Conv ${l.filters}`;
+      case 'MaxPooling2D':
+        return 'MaxPool';
+      case 'Dropout':
+        return `Dropout ${l.rate}`;
+      case 'BatchNormalization':
+        return 'BatchNorm';
+      case 'Activation':
+        return l.activation!;
+      case 'Reshape':
+        return `Reshape ${l.targetShape!.join('×')}`;
+      default:
+        return l.type;
+    }
+  };
+  const layers = spec.layers.filter((l) => l.type !== 'Flatten');
+  const hidden = layers.length > 1 && layers[layers.length - 1].type === 'Dense' ? layers.slice(0, -1) : layers;
+  if (hidden.length === 0) return layers.length ? 'Dense output only' : 'empty';
+  const groups = runs(hidden, (a, b) => a.type === 'Dense' && b.type === 'Dense');
+  return groups
+    .map((g) => {
+      if (g[0].type !== 'Dense') return layerWord(g[0]);
+      const acts = runs(
+        g.map((d) => d.activation),
+        (a, b) => a === b,
+      ).map((r) => (r.length > 1 ? `${r[0]}×${r.length}` : r[0]));
+      return `Dense ${g.map((d) => d.units).join('-')} ${acts.length === 1 ? g[0].activation : acts.join(', ')}`;
+    })
+    .join(' → ');
 }
