@@ -18,6 +18,8 @@ export interface LayerlabOptions {
   /** Defaults to the per-user data folder. */
   dataDir?: string;
   nativeBinding?: string;
+  /** Where Fashion-MNIST is downloaded from; the official source when absent. */
+  datasetBaseUrl?: string;
   /** The desktop shell's native save dialog. */
   saveFile?: ServiceOptions['saveFile'];
   saveReportPdf?: ServiceOptions['saveReportPdf'];
@@ -32,7 +34,7 @@ export interface Layerlab {
   runs: RunService;
   service: LayerlabService;
   databasePath: string;
-  /** Cancel what is queued or training, wait for the trainer to stop, close the database. */
+  /** Cancel what is queued or training and any dataset download, wait for both to stop, close the database. */
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
     shell: o.shell,
     databasePath,
     cacheDir,
+    datasetBaseUrl: o.datasetBaseUrl,
     store,
     designs,
     comparisons: new ComparisonStore(db),
@@ -74,9 +77,13 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
     service,
     databasePath,
     async close() {
+      // Both stop at once; a download left running would keep the app open until its 30 MB arrived.
+      const downloadStopped = service.cancelDownload();
       const active = runs.activeRunId();
       runs.shutdown();
       if (active !== null) await runs.whenDone(active);
+      // It reads the database for its last status, so it must end before the database closes.
+      await downloadStopped;
       db.close();
     },
   };

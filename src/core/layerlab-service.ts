@@ -4,7 +4,7 @@ import { UserError, type ApiMethod, type AppInfo, type LayerlabApi, type ModelAr
 import type { SaveFileRequest, SavePdfRequest } from '../shared/contract/requests';
 import type { DatasetStatus } from '../shared/contract/dataset';
 import { PRESETS } from '../shared/model/presets';
-import { downloadFashionMnist } from './data/download';
+import { DownloadError, downloadFashionMnist } from './data/download';
 import { locateFashionMnist } from './data/fashion-mnist';
 import type { EventHub } from './events';
 import type { RunService } from './runs/run-service';
@@ -21,6 +21,8 @@ export interface ServiceOptions {
   shell: AppInfo['shell'];
   databasePath: string;
   cacheDir: string;
+  /** Where Fashion-MNIST is downloaded from; the official source when absent. */
+  datasetBaseUrl?: string;
   store: RunStore;
   designs: DesignStore;
   comparisons: ComparisonStore;
@@ -33,6 +35,7 @@ export interface ServiceOptions {
 }
 
 const DATASET_FOLDER_SETTING = 'dataset.fashion-mnist.folder';
+const CANCELLED = 'The download was cancelled; no partial file was kept.';
 
 export function appVersion(): string {
   try {
@@ -57,7 +60,7 @@ export function requireDatasetFolder(store: RunStore, cache: string): string {
 
 /** The contract implemented over the core services. No Electron here. */
 export function createLayerlabService(o: ServiceOptions): LayerlabService {
-  let download: Promise<DatasetStatus> | null = null;
+  let download: { stop: AbortController; done: Promise<DatasetStatus> } | null = null;
   const version = appVersion();
   return {
     appInfo: () => ({ version, shell: o.shell, databasePath: o.databasePath }),
@@ -73,12 +76,25 @@ export function createLayerlabService(o: ServiceOptions): LayerlabService {
     },
     downloadDataset: () => {
       // A second click joins the download already under way.
-      download ??= downloadFashionMnist({
+      if (download) return download.done;
+      const stop = new AbortController();
+      const done = downloadFashionMnist({
         cacheDir: o.cacheDir,
+        baseUrl: o.datasetBaseUrl,
+        signal: stop.signal,
         onProgress: (progress) => o.events.emit({ type: 'dataset-progress', progress }),
       })
-        .then(() => {
-          const status = datasetStatus(o.store, o.cacheDir);
+        // Cancelling is the user's choice, not a failure: the answer is the status, saying so.
+        .then(
+          () => false,
+          (e) => {
+            if (e instanceof DownloadError && e.failure === 'cancelled') return true;
+            throw e;
+          },
+        )
+        .then((cancelled) => {
+          const found = datasetStatus(o.store, o.cacheDir);
+          const status = cancelled ? { ...found, message: [CANCELLED, found.message].filter(Boolean).join(' ') } : found;
           o.events.emit({ type: 'dataset-status', status });
           return status;
         })
@@ -88,7 +104,15 @@ export function createLayerlabService(o: ServiceOptions): LayerlabService {
         .finally(() => {
           download = null;
         });
-      return download!;
+      download = { stop, done };
+      return done;
+    },
+    cancelDownload: async () => {
+      if (!download) return datasetStatus(o.store, o.cacheDir);
+      const { stop, done } = download;
+      stop.abort();
+      // Answer only once the partial files are gone, whatever ended the download.
+      return done.catch(() => datasetStatus(o.store, o.cacheDir));
     },
     startRun: (request) => o.runs.start(request),
     cancelRun: (id) => o.runs.cancel(id),

@@ -20,6 +20,7 @@ export const apiArgs = {
   datasetStatus: z.tuple([]),
   useDatasetFolder: z.tuple([z.string({ error: 'folder must be a path' }).min(1, { error: 'folder must not be empty' })]),
   downloadDataset: z.tuple([]),
+  cancelDownload: z.tuple([]),
   startRun: z.tuple([startRunSchema]),
   cancelRun: z.tuple([runIdSchema]),
   listRuns: z.tuple([]),

@@ -29,6 +29,8 @@ export interface LayerlabApi {
   useDatasetFolder(folder: string): DatasetStatus;
   /** Download Fashion-MNIST into the app's cache, checking every file's SHA-256 (progress is pushed). */
   downloadDataset(): DatasetStatus;
+  /** Stop the download under way, removing its partial files; answers once it has stopped, with what is now available. */
+  cancelDownload(): DatasetStatus;
   /** Queue a training run; it starts as soon as no other run is training. */
   startRun(request: StartRunRequest): RunSummary;
   /** Stop a queued or running run; finished epochs are kept and the run ends `cancelled`. */
@@ -89,6 +91,7 @@ export const API_METHODS = [
   'datasetStatus',
   'useDatasetFolder',
   'downloadDataset',
+  'cancelDownload',
   'startRun',
   'cancelRun',
   'listRuns',
@@ -121,6 +124,19 @@ export type LayerlabClient = {
   [K in ApiMethod]: (...args: Parameters<LayerlabApi[K]>) => Promise<Awaited<ReturnType<LayerlabApi[K]>>>;
 };
 
+/** How a transport carries one call: the method and its arguments out, the result back (or an Error thrown). */
+export type SendCall = (method: ApiMethod, args: unknown[]) => Promise<unknown>;
+
+/**
+ * The client both transports hand the renderer: one function per method in
+ * API_METHODS, each sending its own method's arguments. The cast is where the
+ * wire is trusted to bring back what the service returned for that method;
+ * a method missing from API_METHODS already fails to compile above.
+ */
+export function clientOver(send: SendCall): LayerlabClient {
+  return Object.fromEntries(API_METHODS.map((method) => [method, (...args: unknown[]) => send(method, args)])) as LayerlabClient;
+}
+
 /** Events pushed from the core to every window. */
 export type LayerlabEvent =
   | { type: 'run-updated'; run: RunSummary }
@@ -136,11 +152,6 @@ export class UserError extends Error {
     super(message);
     this.name = 'UserError';
   }
-}
-
-/** Wire shape of a failed call; the same over IPC and WebSocket. */
-export interface ApiFailure {
-  error: string;
 }
 
 /** What the desktop preload exposes as `window.layerlab`, and the browser-mode client mirrors. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DownloadProgress } from '../../../src/shared/contract/dataset';
+import type { LayerlabEvent } from '../../../src/shared/contract/api';
+import { openLayerlab, type Layerlab } from '../../../src/core/app';
 import { DownloadError, FASHION_MNIST_SHA256, downloadFashionMnist } from '../../../src/core/data/download';
 import { FASHION_MNIST_FILES, SYSTEM_DATASET_FOLDER, locateFashionMnist } from '../../../src/core/data/fashion-mnist';
 
@@ -27,7 +29,8 @@ let stalledResponseStarted: () => void = () => undefined;
 /**
  * /official/ serves the Debian files (train images in paced pieces, so progress
  * shows in between), /corrupt/ the same but with altered test labels,
- * /missing/ answers 404, /stall/ sends part of a file and then hangs.
+ * /missing/ answers 404, /stall/ sends part of a file and then hangs, /slow/
+ * sends the test images a little at a time (about 5 s in all) and the rest at once.
  */
 function serve(): Promise<void> {
   server = createServer((req, res) => {
@@ -41,6 +44,18 @@ function serve(): Promise<void> {
     res.writeHead(200, { 'content-type': 'application/x-gzip', 'content-length': body.length });
     if (route === 'stall') {
       res.write(body.subarray(0, 1 << 16), () => stalledResponseStarted());
+      return;
+    }
+    if (route === 'slow' && name === 't10k-images-idx3-ubyte.gz') {
+      let sent = 0;
+      const drip = (): void => {
+        if (res.destroyed) return;
+        res.write(body.subarray(sent, sent + (1 << 14)));
+        sent += 1 << 14;
+        if (sent < body.length) setTimeout(drip, 20);
+        else res.end();
+      };
+      drip();
       return;
     }
     if (name !== 'train-images-idx3-ubyte.gz') {
@@ -167,5 +182,76 @@ describe('downloading Fashion-MNIST into the app cache', () => {
     await expect(failure).rejects.toThrow('Downloading train-images-idx3-ubyte.gz was cancelled');
     await expect(failure).rejects.toMatchObject({ failure: 'cancelled' });
     expect(cachedFiles(cacheDir)).toEqual([]);
+  });
+});
+
+describe('cancelling a download from the app', () => {
+  const SLOW_FILE = 't10k-images-idx3-ubyte.gz';
+  const opened: Layerlab[] = [];
+  afterAll(async () => {
+    for (const app of opened) await app.close().catch(() => undefined);
+  });
+
+  /** The app over its own data folder, downloading from the slow route, with the train labels already in its cache. */
+  function openApp() {
+    const dataDir = join(root, `app-${++cacheCount}`);
+    const folder = join(dataDir, 'cache', 'fashion-mnist');
+    mkdirSync(folder, { recursive: true });
+    const keptLabels = join(folder, 'train-labels-idx1-ubyte.gz');
+    writeFileSync(keptLabels, official.get('train-labels-idx1-ubyte.gz')!);
+    const app = openLayerlab({
+      shell: 'browser',
+      dataDir,
+      databasePath: join(dataDir, 'layerlab.db'),
+      datasetBaseUrl: `${baseUrl}/slow/`,
+      launchTrainer: () => {
+        throw new Error('no run is trained in these tests');
+      },
+    });
+    opened.push(app);
+    const events: LayerlabEvent[] = [];
+    app.events.subscribe((e) => events.push(e));
+    // Resolves once part, not all, of the slow file has arrived.
+    const midway = new Promise<void>((resolve) =>
+      app.events.subscribe((e) => {
+        if (e.type !== 'dataset-progress' || e.progress.file !== SLOW_FILE) return;
+        if (e.progress.receivedBytes > 0 && e.progress.receivedBytes < e.progress.totalBytes!) resolve();
+      }),
+    );
+    return { app, events, midway, cacheDir: join(dataDir, 'cache'), keptLabels, labelsBefore: statSync(keptLabels).mtimeMs };
+  }
+
+  it('stops mid-file, keeps the files already verified, removes the partial one and says it was cancelled', async () => {
+    const { app, events, midway, cacheDir, keptLabels, labelsBefore } = openApp();
+    const downloading = app.service.downloadDataset();
+    await midway;
+    const answer = await app.service.cancelDownload();
+
+    expect(answer.message).toMatch(/^The download was cancelled; no partial file was kept\./);
+    expect(await downloading).toEqual(answer);
+    expect(events.filter((e) => e.type === 'dataset-status').at(-1)).toEqual({ type: 'dataset-status', status: answer });
+    // The train images finished before the cancel; the test images were cut off and left no trace.
+    expect(cachedFiles(cacheDir)).toEqual(['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']);
+    expect(readFileSync(keptLabels).equals(official.get('train-labels-idx1-ubyte.gz')!)).toBe(true);
+    expect(statSync(keptLabels).mtimeMs).toBe(labelsBefore);
+
+    // Nothing left to cancel: the answer is just where the dataset is.
+    expect(await app.service.cancelDownload()).toEqual(app.service.datasetStatus());
+  });
+
+  it('closing the app stops a download under way', async () => {
+    const { app, midway, cacheDir } = openApp();
+    let ended = false;
+    const downloading = Promise.resolve(app.service.downloadDataset()).then((status) => {
+      ended = true;
+      return status;
+    });
+    await midway;
+    await app.close();
+
+    // By the time close() returns, the download has ended and its partial file is gone.
+    expect(ended).toBe(true);
+    expect((await downloading).message).toMatch(/^The download was cancelled/);
+    expect(cachedFiles(cacheDir)).toEqual(['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']);
   });
 });

@@ -9,6 +9,7 @@ class Dataset {
   status = $state<DatasetStatus | null>(null);
   progress = $state<DownloadProgress | null>(null);
   downloading = $state(false);
+  cancelling = $state(false);
   choosingFolder = $state(false);
 
   available = $derived(this.status?.available === true);
@@ -27,11 +28,26 @@ class Dataset {
     this.progress = null;
     try {
       this.status = await api.downloadDataset();
+      // Cancelled (here, in another window or by closing the app): no stale bar; the status says why.
+      if (!this.status.available) this.progress = null;
     } catch (err) {
       this.progress = null;
       problems.report('Downloading Fashion-MNIST', err);
     } finally {
       this.downloading = false;
+    }
+  }
+
+  /** Stop the download under way; the core answers once its partial files are gone. */
+  async cancel() {
+    if (!this.downloading || this.cancelling) return;
+    this.cancelling = true;
+    try {
+      this.status = await api.cancelDownload();
+    } catch (err) {
+      problems.report('Cancelling the download', err);
+    } finally {
+      this.cancelling = false;
     }
   }
 

@@ -1,9 +1,9 @@
 /**
  * Browser-mode transport: the LayerlabBridge over one WebSocket (shared/wire.ts).
- * One function per contract method is generated from API_METHODS, so adding an
+ * One function per contract method comes from clientOver, so adding an
  * operation to the contract needs no change here.
  */
-import { API_METHODS, type ApiMethod, type LayerlabBridge, type LayerlabClient, type LayerlabEvent } from '../../../shared/contract/api';
+import { clientOver, type ApiMethod, type LayerlabBridge, type LayerlabEvent } from '../../../shared/contract/api';
 import type { WireRequest } from '../../../shared/contract/wire';
 
 export type SocketState = 'connecting' | 'open' | 'reconnecting';
@@ -170,10 +170,8 @@ export function createWsBridge(options: WsClientOptions): WsBridge {
     });
   };
 
-  const client = {} as Record<ApiMethod, (...args: unknown[]) => Promise<unknown>>;
-  for (const method of API_METHODS) client[method] = (...args: unknown[]) => call(method, args);
-
-  const bridge: WsBridge = Object.assign(client as unknown as LayerlabClient, {
+  const bridge: WsBridge = {
+    ...clientOver(call),
     onEvent(listener: (event: LayerlabEvent) => void) {
       listeners.add(listener);
       return () => {
@@ -189,7 +187,7 @@ export function createWsBridge(options: WsClientOptions): WsBridge {
       unsent.length = 0;
       rejectAll('The connection to the Layerlab server was closed', true);
     },
-  });
+  };
 
   setState('connecting');
   connect();
