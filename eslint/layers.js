@@ -8,7 +8,19 @@
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 
-/** '**' any folders, '*' any name within one folder; everything else literal. */
+/**
+ * @typedef {object} Layer
+ * @property {string} name What the messages call it.
+ * @property {string[]} files Globs of the files it covers.
+ * @property {string[]} imports Globs of our own files they may import.
+ * @property {string[]} packages Packages they may import: a name, `@scope/*`, or `node:*`.
+ * @property {string} why The reason, for the message.
+ */
+
+/**
+ * '**' any folders, '*' any name within one folder; everything else literal.
+ * @param {string} glob
+ */
 export function globToRegExp(glob) {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
@@ -23,9 +35,13 @@ export function globToRegExp(glob) {
   return new RegExp(`^${re}$`);
 }
 
+/** @type {(globs: string[], path: string) => boolean} */
 const matchesAny = (globs, path) => globs.some((g) => globToRegExp(g).test(path));
 
-/** 'svelte/internal' → 'svelte', '@tensorflow/tfjs/dist' → '@tensorflow/tfjs', 'fs' → 'node:fs'. */
+/**
+ * 'svelte/internal' → 'svelte', '@tensorflow/tfjs/dist' → '@tensorflow/tfjs', 'fs' → 'node:fs'.
+ * @param {string} spec
+ */
 export function packageName(spec) {
   if (spec.startsWith('node:')) return spec;
   const parts = spec.split('/');
@@ -33,6 +49,7 @@ export function packageName(spec) {
   return builtinModules.includes(name) ? `node:${name}` : name;
 }
 
+/** @type {(allowed: string[], name: string) => boolean} */
 function packageAllowed(allowed, name) {
   return allowed.some((p) => p === name || (p.endsWith('/*') && name.startsWith(p.slice(0, -1))) || (p === 'node:*' && name.startsWith('node:')));
 }
@@ -40,6 +57,11 @@ function packageAllowed(allowed, name) {
 /**
  * Which rule an import breaks, or null when it is allowed.
  * `file` and the result's paths are relative to `root`.
+ * @param {Layer[]} layers
+ * @param {string} root
+ * @param {string} file
+ * @param {string} spec
+ * @returns {{ layer: Layer, what: string } | null}
  */
 export function checkImport(layers, root, file, spec) {
   const layer = layers.find((l) => matchesAny(l.files, file));
@@ -64,6 +86,7 @@ export const layersRule = {
   create(context) {
     const { root, layers } = context.options[0];
     const file = relative(root, context.physicalFilename);
+    /** @param {import('estree').Node | null | undefined} node */
     const check = (node) => {
       if (!node || node.type !== 'Literal' || typeof node.value !== 'string') return;
       const broken = checkImport(layers, root, file, node.value);

@@ -24,6 +24,7 @@ const work = mkdtempSync(join(tmpdir(), 'layerlab-native-'));
 const pkg = join(work, 'better-sqlite3');
 cpSync(source, pkg, { recursive: true, filter: (p) => !p.includes(`${source}/build`) });
 
+/** @type {(cmd: string, args: string[]) => boolean} */
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: pkg, stdio: 'inherit', env: process.env }).status === 0;
 const built = join(pkg, 'build', 'Release', 'better_sqlite3.node');
 const common = [`--runtime=electron`, `--target=${electronVersion}`, `--arch=${process.arch}`, `--platform=${process.platform}`];
