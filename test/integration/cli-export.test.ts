@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliHarness, expectRefused, json } from './cli-harness';
 import { loadFashionMnist } from '../../src/core/data/fashion-mnist';
-import { SYSTEM_FASHION_MNIST } from '../helpers';
+import { parseCsv, SYSTEM_FASHION_MNIST } from '../helpers';
 import { decode, findAll, parseXml } from '../unit/shared/reports/xml-check';
 
 let root: string;
@@ -18,36 +18,6 @@ let home: string;
 const harness = cliHarness(() => home);
 const { startCli } = harness;
 const cli = (...args: string[]) => harness.cli(args);
-
-/** RFC 4180 as a spreadsheet reads it. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      }
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    }
-    else if (c !== '\r') field += c;
-  }
-  return rows;
-}
 
 let dbA: string;
 let adam: any;
