@@ -127,29 +127,12 @@ function architectureSection(runs: RunDetail[], labels: string[]): string {
 
 function chartsSection(runs: RunDetail[], smoothing: number): string {
   const figures = METRICS.map((metric) => {
-    const series = chartSeries(runs, metric, { xAxis: 'epoch', smoothing });
     const svg = svgLineChart({
       title: METRIC_LABELS[metric],
       xLabel: 'Epoch',
       yLabel: METRIC_LABELS[metric],
-      series: series.map((s) => ({
-        label: s.label,
-        color: s.color,
-        points: s.points.map((p) => ({ x: p.x, y: p.y })),
-        raw: s.points.map((p) => ({ x: p.x, y: p.raw })),
-      })),
-      markers: series.flatMap((s) =>
-        s.best
-          ? [
-              {
-                x: s.best.x,
-                y: s.best.y,
-                color: s.color,
-                label: `${s.label}: best ${higherIsBetter(metric) ? 'highest' : 'lowest'} at epoch ${s.best.x}, ${s.best.y.toFixed(4)}`,
-              },
-            ]
-          : [],
-      ),
+      series: chartSeries(runs, metric, { xAxis: 'epoch', smoothing }),
+      bestLabel: (s, best) => `${s.label}: best ${higherIsBetter(metric) ? 'highest' : 'lowest'} at epoch ${best.x}, ${best.y.toFixed(4)}`,
       width: 640,
       height: 400,
       standalone: false,

@@ -5,33 +5,35 @@
  * SVG", the HTML report and the CLI all draw the same picture.
  */
 
-export interface SvgPoint {
+/** One point of a curve; y null where nothing was recorded (the curve breaks there). */
+export interface LinePoint {
   x: number;
   y: number | null;
+  /** The unsmoothed value, drawn faintly behind the curve where it differs from y. */
+  raw?: number | null;
 }
 
-export interface SvgSeries {
+/**
+ * One curve as both renderers take it: chart.js on screen (lib/charts/line-chart)
+ * and this SVG for files. The comparison's ChartSeries is one of these as it is.
+ */
+export interface LineSeries {
   label: string;
   color: string;
-  points: SvgPoint[];
-  /** The unsmoothed values, drawn faintly behind `points` when they differ. */
-  raw?: SvgPoint[];
-}
-
-export interface SvgMarker {
-  x: number;
-  y: number;
-  color: string;
-  /** Shown as a tooltip ("best: epoch 7, 0.881"). */
-  label?: string;
+  points: LinePoint[];
+  /** Drawn thin and pale, without dots: the sampled batch losses. */
+  faint?: boolean;
+  /** The best epoch (raw value), marked on the curve. */
+  best?: { x: number; y: number } | null;
 }
 
 export interface SvgChartOptions {
   title: string;
   xLabel: string;
   yLabel: string;
-  series: SvgSeries[];
-  markers?: SvgMarker[];
+  series: LineSeries[];
+  /** A best-epoch marker's tooltip ("best at epoch 7, 0.881"). */
+  bestLabel?: (series: LineSeries, best: { x: number; y: number }) => string;
   /** Default 800 × 480. */
   width?: number;
   height?: number;
@@ -147,16 +149,18 @@ export function svgLineChart(o: SvgChartOptions): string {
   const W = Math.max(200, Math.round(o.width ?? 800));
   const H = Math.max(150, Math.round(o.height ?? 480));
   const log = o.logScale ?? false;
-  const markers = (o.markers ?? []).filter((m) => Number.isFinite(m.x) && usable(m.y, log));
+  const markers = o.series.flatMap((s) =>
+    s.best && Number.isFinite(s.best.x) && usable(s.best.y, log) ? [{ ...s.best, color: s.color, label: o.bestLabel?.(s, s.best) }] : [],
+  );
 
   // Domains from everything drawn.
   const xs: number[] = [];
   const ys: number[] = [];
   for (const s of o.series) {
-    for (const p of [...s.points, ...(s.raw ?? [])]) {
+    for (const p of s.points) {
       if (!Number.isFinite(p.x)) continue;
       xs.push(p.x);
-      if (usable(p.y, log)) ys.push(p.y);
+      for (const y of [p.y, p.raw ?? null]) if (usable(y, log)) ys.push(y);
     }
   }
   for (const m of markers) ys.push(m.y);
@@ -196,16 +200,17 @@ export function svgLineChart(o: SvgChartOptions): string {
     : (y: number) => plotBottom - ((y - yAxis.min) / (yAxis.max - yAxis.min)) * plotHeight;
 
   /** Path data with a break at every missing value; lone points come back separately to be drawn as dots. */
-  const trace = (points: SvgPoint[]) => {
+  const trace = (points: LinePoint[], y: (p: LinePoint) => number | null) => {
     const segments: string[][] = [];
     let current: string[] = [];
     for (const p of points) {
-      if (!Number.isFinite(p.x) || !usable(p.y, log)) {
+      const v = y(p);
+      if (!Number.isFinite(p.x) || !usable(v, log)) {
         if (current.length) segments.push(current);
         current = [];
         continue;
       }
-      current.push(`${r2(sx(p.x))} ${r2(sy(p.y))}`);
+      current.push(`${r2(sx(p.x))} ${r2(sy(v))}`);
     }
     if (current.length) segments.push(current);
     return {
@@ -216,7 +221,7 @@ export function svgLineChart(o: SvgChartOptions): string {
       dots: segments.filter((s) => s.length === 1).map((s) => s[0].split(' ').map(Number) as [number, number]),
     };
   };
-  const sameValues = (a: SvgPoint[], b: SvgPoint[]) => a.length === b.length && a.every((p, i) => p.x === b[i].x && p.y === b[i].y);
+  const faintPath = (d: string) => `<path class="raw" d="${d}" stroke-width="1.2" stroke-opacity="0.3"/>`;
 
   const out: string[] = [];
   const ns = o.standalone === false ? '' : ' xmlns="http://www.w3.org/2000/svg"';
@@ -256,13 +261,15 @@ export function svgLineChart(o: SvgChartOptions): string {
     out.push(
       `<g class="series" data-label="${escapeXml(s.label)}" fill="none" stroke="${escapeXml(s.color)}" stroke-linejoin="round" stroke-linecap="round">`,
     );
-    if (s.raw && !sameValues(s.raw, s.points)) {
-      const raw = trace(s.raw);
-      if (raw.d) out.push(`<path class="raw" d="${raw.d}" stroke-width="1.2" stroke-opacity="0.3"/>`);
+    if (s.points.some((p) => p.raw !== undefined && p.raw !== p.y)) {
+      const raw = trace(s.points, (p) => p.raw ?? null);
+      if (raw.d) out.push(faintPath(raw.d));
     }
-    const line = trace(s.points);
-    if (line.d) out.push(`<path class="line" d="${line.d}" stroke-width="2"/>`);
-    for (const [x, y] of line.dots) out.push(`<circle class="dot" cx="${r2(x)}" cy="${r2(y)}" r="2.5" fill="${escapeXml(s.color)}" stroke="none"/>`);
+    const line = trace(s.points, (p) => p.y);
+    if (line.d) out.push(s.faint ? faintPath(line.d) : `<path class="line" d="${line.d}" stroke-width="2"/>`);
+    if (!s.faint)
+      for (const [x, y] of line.dots)
+        out.push(`<circle class="dot" cx="${r2(x)}" cy="${r2(y)}" r="2.5" fill="${escapeXml(s.color)}" stroke="none"/>`);
     out.push('</g>');
   }
 

@@ -5,18 +5,13 @@ import { ADAM, SGD } from './run-fixtures';
 import { decode, findAll, parseXml } from './xml-check';
 
 function chartOf(metric: 'val_accuracy' | 'loss', o: Partial<SvgChartOptions> = {}, smoothing = 0.6): string {
-  const series = chartSeries([ADAM(), SGD()], metric, { smoothing });
   return svgLineChart({
     title: 'Validation accuracy',
     xLabel: 'Epoch',
     yLabel: 'Validation accuracy',
-    series: series.map((s) => ({
-      label: s.label,
-      color: s.color,
-      points: s.points.map((p) => ({ x: p.x, y: p.y })),
-      raw: s.points.map((p) => ({ x: p.x, y: p.raw })),
-    })),
-    markers: series.flatMap((s) => (s.best ? [{ ...s.best, color: s.color, label: `best of ${s.label}` }] : [])),
+    // The comparison's series as they are: the same ones the screen draws.
+    series: chartSeries([ADAM(), SGD()], metric, { smoothing }),
+    bestLabel: (s) => `best of ${s.label}`,
     ...o,
   });
 }
@@ -127,6 +122,31 @@ describe('svgLineChart', () => {
     expect(findAll(root!, (e) => e.attrs.class === 'dot')).toHaveLength(1);
   });
 
+  it('draws a faint series thin and pale, without dots, and still names it in the legend', () => {
+    const svg = svgLineChart({
+      title: 't',
+      xLabel: 'x',
+      yLabel: 'y',
+      series: [
+        {
+          label: 'Batch loss (sampled)',
+          color: '#1d4ed8',
+          faint: true,
+          points: [
+            { x: 0.5, y: 2 },
+            { x: 1, y: 1.5 },
+            { x: 3, y: 1 },
+          ],
+        },
+      ],
+    });
+    const { root } = parseXml(svg);
+    const group = findAll(root!, (e) => e.attrs.class === 'series')[0];
+    expect(group.children.map((c) => c.attrs.class)).toEqual(['raw']);
+    expect(Number(group.children[0].attrs['stroke-opacity'])).toBeLessThan(0.5);
+    expect(texts(root!)).toContain('Batch loss (sampled)');
+  });
+
   it('has a white background unless asked for transparent', () => {
     expect(chartOf('loss')).toMatch(/<rect [^>]*fill="#ffffff"/);
     expect(chartOf('loss', { background: 'transparent' })).not.toMatch(/<rect /);
@@ -161,9 +181,9 @@ describe('svgLineChart', () => {
             { x: 2, y: 0.5 },
             { x: 3, y: 0.25 },
           ],
+          best: { x: 1, y: 0 },
         },
       ],
-      markers: [{ x: 1, y: 0, color: '#000000' }],
     });
     expect(withZero).not.toMatch(/NaN|Infinity/);
     const parsed = parseXml(withZero);
