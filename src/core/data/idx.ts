@@ -4,7 +4,7 @@
  * which is all Fashion-MNIST uses.
  */
 import { readFile } from 'node:fs/promises';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 
 /** A problem with an IDX file, worded for the user: which file and what is wrong. */
 export class IdxError extends Error {
@@ -81,29 +81,6 @@ function wrongLength(name: string, promised: number, has: number): IdxError {
   return has < promised
     ? new IdxError(`${name} is truncated: header promises ${count(promised)} bytes of data, file has ${count(has)}`)
     : new IdxError(`${name} has ${count(has - promised)} unexpected bytes after the ${count(promised)} bytes of data its header promises`);
-}
-
-/**
- * Parses a whole IDX file held in memory, gzipped or raw. For raw input the
- * data is a view of `bytes`, not a copy. `name` is used in error messages.
- */
-export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
-  let raw = bytes;
-  if (isGzip(bytes)) {
-    try {
-      raw = gunzipSync(bytes);
-    } catch (err) {
-      throw damagedGzip(name, err);
-    }
-  }
-  if (raw.length < 4) throw truncatedHeader(name, raw.length);
-  const ndims = readMagic(raw, name);
-  const start = headerLength(ndims);
-  if (raw.length < start) throw truncatedHeader(name, raw.length);
-  const dims = readDims(raw, ndims);
-  const size = product(dims);
-  if (raw.length - start !== size) throw wrongLength(name, size, raw.length - start);
-  return { dims, data: raw.subarray(start) };
 }
 
 /** Feeds decompressed bytes through header checks to a reader, enforcing the exact data length. */

@@ -108,10 +108,22 @@ describe('loading files the test writes', () => {
     await expect(loadFashionMnist(folder)).rejects.toThrow('has label 12 at position 0; Fashion-MNIST labels are 0 to 9');
   });
 
-  it('refuses labels given as images', async () => {
+  it('refuses labels given as images, and images given as labels', async () => {
     const folder = writeDataset(join(root, 'swapped'));
     writeFileSync(join(folder, 't10k-images-idx3-ubyte.gz'), gzipSync(idxBytes([2], Uint8Array.from([0, 9]))));
     await expect(loadFashionMnist(folder)).rejects.toThrow('t10k-images-idx3-ubyte.gz holds 1-dimensional data (2); images must be 3-dimensional');
+    const other = writeDataset(join(root, 'swapped-labels'));
+    writeFileSync(join(other, 'train-labels-idx1-ubyte.gz'), gzipSync(idxBytes([3, 1, 1], Uint8Array.from([1, 1, 1]))));
+    await expect(loadFashionMnist(other)).rejects.toThrow(
+      'train-labels-idx1-ubyte.gz holds 3-dimensional data (3 × 1 × 1); labels must be 1-dimensional',
+    );
+  });
+
+  it('names a dataset file cut short, as the IDX reader words it', async () => {
+    const folder = writeDataset(join(root, 'cut'));
+    const path = join(folder, 'train-images-idx3-ubyte.gz');
+    writeFileSync(path, gzipSync(idxBytes([3, 28, 28], new Uint8Array(100))));
+    await expect(loadFashionMnist(folder)).rejects.toThrow(`${path} is truncated: header promises 2,352 bytes of data, file has 100`);
   });
 
   it('names the missing files', async () => {

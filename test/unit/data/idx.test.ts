@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IdxError, parseIdx, readIdxFile, streamIdxFile } from '../../../src/core/data/idx';
+import { IdxError, readIdxFile, streamIdxFile } from '../../../src/core/data/idx';
 
 /** An IDX file as the MNIST tools write it: 00 00 type ndims, big-endian sizes, data. */
 function idxBytes(dims: number[], data: ArrayLike<number>, type = 0x08): Uint8Array {
@@ -28,20 +28,16 @@ const images = { dims: [2, 3, 2], data: [0, 1, 2, 3, 4, 255, 10, 20, 30, 40, 50,
 const labels = { dims: [5], data: [9, 0, 0, 3, 7] };
 
 describe('reading IDX files', () => {
-  it('round-trips raw and gzipped images and labels, in memory and from disk', async () => {
+  it('round-trips raw and gzipped images and labels', async () => {
     for (const { dims, data } of [images, labels]) {
       const raw = idxBytes(dims, data);
       for (const [kind, bytes] of [
         ['raw', raw],
         ['gzip', gzipSync(raw)],
       ] as const) {
-        const parsed = parseIdx(bytes, `${kind}.idx`);
-        expect(parsed.dims).toEqual(dims);
-        expect(Array.from(parsed.data)).toEqual(data);
-
-        const fromDisk = await readIdxFile(write(`${kind}-${dims.length}.idx`, bytes));
-        expect(fromDisk.dims).toEqual(dims);
-        expect(Array.from(fromDisk.data)).toEqual(data);
+        const read = await readIdxFile(write(`${kind}-${dims.length}.idx`, bytes));
+        expect(read.dims).toEqual(dims);
+        expect(Array.from(read.data)).toEqual(data);
       }
     }
   });
@@ -75,68 +71,99 @@ describe('reading IDX files', () => {
   });
 });
 
-describe('refusing broken IDX files, saying which file and what is wrong', () => {
+/** What reading `bytes` from a file named `name` rejects with; the message starts with the file's path. */
+async function refusal(name: string, bytes: Uint8Array): Promise<{ path: string; error: unknown }> {
+  const path = write(name, bytes);
+  const error = await readIdxFile(path).then(
+    () => new Error(`${path} was read without complaint`),
+    (e: unknown) => e,
+  );
+  return { path, error };
+}
+
+describe.each([
+  ['raw', (bytes: Uint8Array) => bytes],
+  ['gzipped', (bytes: Uint8Array) => gzipSync(bytes)],
+])('refusing a broken %s IDX file, saying which file and what is wrong', (form, encode) => {
+  /** Expects the file to be refused with an IdxError reading exactly "<path> <what>". */
+  async function expectRefused(name: string, bytes: Uint8Array, what: string): Promise<void> {
+    const { path, error } = await refusal(`${form}-${name}`, encode(bytes));
+    expect(error).toBeInstanceOf(IdxError);
+    expect((error as Error).message).toBe(`${path} ${what}`);
+  }
+
   it('names a file that is not IDX and shows its magic', async () => {
     const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]);
-    expect(() => parseIdx(png, 'picture.png')).toThrow(
-      'picture.png is not an IDX file (magic 0x89504e47, expected 0x00000801 for labels or 0x00000803 for images)',
+    await expectRefused('picture.png', png, 'is not an IDX file (magic 0x89504e47, expected 0x00000801 for labels or 0x00000803 for images)');
+  });
+
+  it('refuses 0 or more than 4 dimensions as not IDX', async () => {
+    await expectRefused(
+      'zero.idx',
+      Uint8Array.from([0, 0, 8, 0]),
+      'is not an IDX file (magic 0x00000800, expected 0x00000801 for labels or 0x00000803 for images)',
     );
-    // A file gzipped twice: one gunzip leaves gzip bytes, which are no IDX magic.
-    const twice = gzipSync(gzipSync(idxBytes(labels.dims, labels.data)));
-    const path = write('twice.gz', twice);
-    await expect(readIdxFile(path)).rejects.toThrow(`${path} is not an IDX file (magic 0x1f8b0800`);
-    await expect(readIdxFile(path)).rejects.toBeInstanceOf(IdxError);
-  });
-
-  it('refuses 0 or more than 4 dimensions as not IDX', () => {
-    expect(() => parseIdx(Uint8Array.from([0, 0, 8, 0]), 'zero.idx')).toThrow('zero.idx is not an IDX file (magic 0x00000800');
-    expect(() => parseIdx(idxBytes([1, 1, 1, 1, 1], [7]), 'five.idx')).toThrow('five.idx is not an IDX file (magic 0x00000805');
-  });
-
-  it('refuses a type other than unsigned bytes, naming the type', () => {
-    const floats = idxBytes([1], [0, 0, 0, 0], 0x0d);
-    expect(() => parseIdx(floats, 'floats.idx')).toThrow(
-      'floats.idx holds 32-bit floats (IDX type 0x0d); Layerlab reads only unsigned-byte IDX files (type 0x08)',
+    await expectRefused(
+      'five.idx',
+      idxBytes([1, 1, 1, 1, 1], [7]),
+      'is not an IDX file (magic 0x00000805, expected 0x00000801 for labels or 0x00000803 for images)',
     );
   });
 
-  it('reports a truncated file with the promised and actual sizes', async () => {
+  it('refuses a type other than unsigned bytes, naming the type', async () => {
+    await expectRefused(
+      'floats.idx',
+      idxBytes([1], [0, 0, 0, 0], 0x0d),
+      'holds 32-bit floats (IDX type 0x0d); Layerlab reads only unsigned-byte IDX files (type 0x08)',
+    );
+  });
+
+  it('reports data cut short with the promised and actual sizes', async () => {
     const short = idxBytes([60000, 28, 28], new Array(1000).fill(1));
-    expect(() => parseIdx(short, 'train-images-idx3-ubyte')).toThrow(
-      'train-images-idx3-ubyte is truncated: header promises 47,040,000 bytes of data, file has 1,000',
-    );
-    const path = write('short.gz', gzipSync(short));
-    await expect(readIdxFile(path)).rejects.toThrow(`${path} is truncated: header promises 47,040,000 bytes of data, file has 1,000`);
-    expect(() => parseIdx(Uint8Array.from([0, 0, 8, 3, 0, 0]), 'stub')).toThrow('stub is truncated: it ends inside its header, after 6 bytes');
+    await expectRefused('train-images-idx3-ubyte', short, 'is truncated: header promises 47,040,000 bytes of data, file has 1,000');
   });
 
-  it('reports a gzip download cut short', async () => {
-    const gz = gzipSync(idxBytes(images.dims, images.data));
-    const path = write('cut.gz', gz.subarray(0, gz.length - 10));
-    await expect(readIdxFile(path)).rejects.toThrow(`${path} is a damaged or incomplete gzip file`);
+  it('reports a file that ends inside its header, or before it', async () => {
+    await expectRefused('stub', Uint8Array.from([0, 0, 8, 3, 0, 0]), 'is truncated: it ends inside its header, after 6 bytes');
+    await expectRefused('two-bytes', Uint8Array.from([0, 0]), 'is truncated: it ends inside its header, after 2 bytes');
+    await expectRefused('empty', new Uint8Array(0), 'is truncated: it ends inside its header, after 0 bytes');
   });
 
   it('refuses trailing bytes after the data', async () => {
     const long = Buffer.concat([idxBytes(labels.dims, labels.data), Buffer.from('garbage')]);
-    expect(() => parseIdx(long, 'labels.idx')).toThrow('labels.idx has 7 unexpected bytes after the 5 bytes of data its header promises');
-    const path = write('long.gz', gzipSync(long));
-    await expect(readIdxFile(path)).rejects.toThrow(`${path} has 7 unexpected bytes`);
-  });
-
-  it('names the path of a missing file', async () => {
-    const path = join(dir, 'nowhere', 'train-labels-idx1-ubyte.gz');
-    await expect(readIdxFile(path)).rejects.toThrow(`${path} was not found`);
-    await expect(readIdxFile(path)).rejects.toBeInstanceOf(IdxError);
+    await expectRefused('labels.idx', long, 'has 7 unexpected bytes after the 5 bytes of data its header promises');
   });
 
   it('does not allocate what a lying header claims', async () => {
     // 4 × 4,000,000,000 bytes promised by a 30-byte file.
-    const liar = idxBytes([4, 1000, 1000, 1000], [1, 2, 3]);
-    const path = write('liar.gz', gzipSync(liar));
+    const path = write(`${form}-liar`, encode(idxBytes([4, 1000, 1000, 1000], [1, 2, 3])));
     let started = false;
     await expect(streamIdxFile(path, { start: () => (started = true), piece: () => undefined })).rejects.toThrow(
       `${path} is truncated: header promises 4,000,000,000 bytes of data, file has 3`,
     );
     expect(started).toBe(false);
+  });
+});
+
+describe('refusing files that are not IDX data at all', () => {
+  it('names a file gzipped twice: one gunzip leaves gzip bytes, which are no IDX magic', async () => {
+    const { path, error } = await refusal('twice.gz', gzipSync(gzipSync(idxBytes(labels.dims, labels.data))));
+    expect(error).toBeInstanceOf(IdxError);
+    expect((error as Error).message).toContain(`${path} is not an IDX file (magic 0x1f8b0800,`);
+  });
+
+  it('reports a gzip download cut short', async () => {
+    const gz = gzipSync(idxBytes(images.dims, images.data));
+    const { path, error } = await refusal('cut.gz', gz.subarray(0, gz.length - 10));
+    expect(error).toBeInstanceOf(IdxError);
+    expect((error as Error).message).toContain(`${path} is a damaged or incomplete gzip file (`);
+    expect((error as Error).message).toMatch(/\); download it again$/);
+  });
+
+  it('names the path of a missing file, and of a folder', async () => {
+    const path = join(dir, 'nowhere', 'train-labels-idx1-ubyte.gz');
+    await expect(readIdxFile(path)).rejects.toThrow(`${path} was not found`);
+    await expect(readIdxFile(path)).rejects.toBeInstanceOf(IdxError);
+    await expect(readIdxFile(dir)).rejects.toThrow(`${dir} is a folder, not an IDX file`);
   });
 });
