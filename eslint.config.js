@@ -93,7 +93,7 @@ export const LAYERS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', '.native/', 'test-results/', 'playwright-report/'] },
+  { ignores: ['node_modules/', 'out/', '.native/', 'test-results/', 'playwright-report/', '.layerlab-tmp/'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
