@@ -141,6 +141,8 @@ async function timeEpoch(data: TrainValidationSplit, fast: boolean): Promise<Epo
       },
     });
   } finally {
+    // train() leaves an optimizer it was handed to its owner.
+    optimizer.dispose();
     model.dispose();
   }
   return result!;

@@ -11,6 +11,7 @@ import { findPreset } from '../../src/shared/model/presets';
 import type { TrainingConfig } from '../../src/shared/model/training-config';
 import { openLayerlab, type Layerlab } from '../../src/core/app';
 import { forkTrainer } from '../../src/core/runs/node-trainer';
+import type { ToTrainer } from '../../src/core/engine/protocol';
 import type { LaunchTrainer, TrainerHandle } from '../../src/core/runs/trainer-launcher';
 import { tempDir } from '../helpers';
 
@@ -18,17 +19,28 @@ let t: ReturnType<typeof tempDir>;
 let app: Layerlab;
 let events: LayerlabEvent[];
 let trainers: TrainerHandle[];
+/** Each message sent to a trainer, with its run's status as recorded when it went out. */
+let sent: { type: ToTrainer['type']; status: string }[];
 
-// The real launcher, remembering each trainer so a test can kill one.
+// The real launcher, remembering each trainer so a test can kill one, and what it was told.
 const launch: LaunchTrainer = () => {
   const handle = forkTrainer();
   trainers.push(handle);
-  return handle;
+  let runId = 0;
+  return {
+    ...handle,
+    send(message) {
+      if (message.type === 'start') runId = message.job.runId;
+      sent.push({ type: message.type, status: app.store.getSummary(runId).status });
+      handle.send(message);
+    },
+  };
 };
 
 beforeEach(() => {
   t = tempDir();
   trainers = [];
+  sent = [];
   events = [];
   app = openLayerlab({ shell: 'browser', launchTrainer: launch, dataDir: t.dir, databasePath: join(t.dir, 'runs.db') });
   app.events.subscribe((e) => events.push(e));
@@ -111,6 +123,15 @@ describe('the run lifecycle', () => {
     expect(statuses[0]).toBe('queued');
     expect(statuses).toContain('running');
     expect(statuses.at(-1)).toBe('completed');
+  });
+
+  it('lets the trainer exit only once the end of the run is recorded', async () => {
+    const run = startPreset('seed-model-3', { epochs: 1, limit: 1000 });
+    await app.runs.whenDone(run.id);
+    expect(sent).toEqual([
+      { type: 'start', status: 'running' },
+      { type: 'ack', status: 'completed' },
+    ]);
   });
 
   it('queues a second run until the first ends; cancelling the queued one never trains it', async () => {

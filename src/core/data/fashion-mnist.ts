@@ -24,7 +24,10 @@ const CLASS_COUNT = 10;
 const FILE_KEYS = Object.keys(FASHION_MNIST_FILES) as FashionMnistFile[];
 const count = (n: number): string => n.toLocaleString('en-US');
 
-/** A dataset file is missing, malformed or inconsistent; the message is for the user. */
+/**
+ * A dataset file is missing, malformed or inconsistent, or the images cannot be
+ * limited and split as asked; the message is for the user.
+ */
 export class DatasetError extends Error {
   override name = 'DatasetError';
 }
@@ -192,25 +195,25 @@ export function splitTrainValidation(train: ImageSet, opts: { limit: number | nu
   const { limit, validationSplit } = opts;
   if (limit !== null) {
     if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(`The image limit must be a whole number of at least 1 (got ${limit})`);
+      throw new DatasetError(`The image limit must be a whole number of at least 1 (got ${limit})`);
     }
     if (limit > train.count) {
-      throw new RangeError(`The image limit of ${count(limit)} is more than the ${count(train.count)} training images`);
+      throw new DatasetError(`The image limit of ${count(limit)} is more than the ${count(train.count)} training images`);
     }
   }
   if (!(validationSplit >= 0 && validationSplit < 1)) {
-    throw new RangeError(`The validation split must be at least 0 and below 1 (got ${validationSplit})`);
+    throw new DatasetError(`The validation split must be at least 0 and below 1 (got ${validationSplit})`);
   }
   const n = limit ?? train.count;
   // Same arithmetic as Keras, so the same images end up on each side.
   const splitAt = Math.floor(n * (1 - validationSplit));
   if (splitAt === 0) {
-    throw new RangeError(
+    throw new DatasetError(
       `A validation split of ${validationSplit} of ${count(n)} images leaves no images to train on; lower the split or raise the limit`,
     );
   }
   if (splitAt === n) {
-    throw new RangeError(
+    throw new DatasetError(
       `A validation split of ${validationSplit} of ${count(n)} images leaves no images to validate on; raise the split or the limit`,
     );
   }

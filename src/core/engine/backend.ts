@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { dirname, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
+import { TrainingSetupError } from './errors';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -32,7 +34,7 @@ async function tryTensorflow(): Promise<Record<string, string> | null> {
 }
 
 async function tryWasm(): Promise<Record<string, string> | null> {
-  let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
+  let wasm: typeof WasmBackend;
   try {
     wasm = await import('@tensorflow/tfjs-backend-wasm');
   } catch {
@@ -81,7 +83,7 @@ function forced(preferred?: BackendName): BackendName | undefined {
   const env = process.env.LAYERLAB_BACKEND?.trim();
   if (!env) return undefined;
   if (!(BACKENDS as readonly string[]).includes(env)) {
-    throw new Error(`LAYERLAB_BACKEND=${env} is not a backend; use one of ${BACKENDS.join(', ')}`);
+    throw new TrainingSetupError(`LAYERLAB_BACKEND=${env} is not a backend; use one of ${BACKENDS.join(', ')}`);
   }
   return env as BackendName;
 }
@@ -111,5 +113,5 @@ export async function selectBackend(preferred?: BackendName): Promise<SelectedBa
       };
     }
   }
-  throw new Error(`No TensorFlow.js backend could be started: ${unavailable[order[order.length - 1]]}`);
+  throw new TrainingSetupError(`No TensorFlow.js backend could be started: ${unavailable[order[order.length - 1]]}`);
 }

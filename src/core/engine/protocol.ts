@@ -13,7 +13,14 @@ export interface TrainJob {
   modelDir?: string;
 }
 
-export type ToTrainer = { type: 'start'; job: TrainJob } | { type: 'cancel' };
+export type ToTrainer =
+  | { type: 'start'; job: TrainJob }
+  | { type: 'cancel' }
+  /**
+   * The main side has recorded the trainer's last message ('finished' or 'failed').
+   * The trainer waits for it before exiting: leaving earlier could lose that message in transit.
+   */
+  | { type: 'ack' };
 
 export type FromTrainer =
   /** Data loaded and model built; training is about to begin. */
@@ -29,7 +36,7 @@ export type FromTrainer =
   | { type: 'test'; loss: number; accuracy: number }
   /** The completed run's model was saved in TensorFlow.js layers format (before 'finished'). */
   | { type: 'model-saved'; path: string }
-  /** Training ended on its own or because it was asked to stop. */
+  /** Training ended on its own or because it was asked to stop. The last message; answered with 'ack'. */
   | { type: 'finished'; status: 'completed' | 'cancelled' }
-  /** Training could not go on; the message is for the user (e.g. "Training diverged at epoch 2: ..."). */
+  /** Training could not go on; the message is for the user (e.g. "Training diverged at epoch 2: ..."). The last message; answered with 'ack'. */
   | { type: 'failed'; message: string };

@@ -3,6 +3,7 @@ import type { ImageSet, TrainValidationSplit } from '../data/types';
 import type { EpochMetrics } from '../../shared/contract/runs';
 import type { TrainingConfig } from '../../shared/model/training-config';
 import { makeOptimizer, regularizationLoss } from './build-model';
+import { TrainingDivergedError, TrainingSetupError } from './errors';
 
 /** Keras's backend epsilon: probabilities (when there are no logits) are clipped to [ε, 1 − ε] before the log. */
 const EPSILON = 1e-7;
@@ -34,7 +35,11 @@ export interface TrainOptions {
   shouldStop?(): boolean;
   /** Give the event loop a turn every this many batches (default 1), so a cancel message can arrive. */
   yieldEvery?: number;
-  /** The optimizer to train with (disposed at the end); by default the one `config` names. Benchmarks compare optimizers through this. */
+  /**
+   * The optimizer to train with; by default a new one of the kind `config` names.
+   * One handed in stays the caller's (its state carries on, the caller disposes it);
+   * benchmarks compare optimizers through this.
+   */
   optimizer?: tf.Optimizer;
 }
 
@@ -138,7 +143,7 @@ function sampleShape(model: tf.LayersModel, set: ImageSet): number[] {
   const shape = model.inputs[0].shape.slice(1) as number[];
   const size = shape.reduce((a, b) => a * b, 1);
   if (size !== set.rows * set.cols) {
-    throw new Error(`The model expects inputs of shape (${shape.join(', ')}) but the images are ${set.rows}×${set.cols}`);
+    throw new TrainingSetupError(`The model expects inputs of shape (${shape.join(', ')}) but the images are ${set.rows}×${set.cols}`);
   }
   return shape;
 }
@@ -184,7 +189,7 @@ function penaltyOf(model: tf.LayersModel): number {
 
 function divergedError(epoch: number, batch: number, batches: number, loss: number, lr: number): Error {
   const what = Number.isNaN(loss) ? 'NaN' : 'Infinity';
-  return new Error(
+  return new TrainingDivergedError(
     `Training diverged at epoch ${epoch} (batch ${batch} of ${batches}): the loss became ${what}. ` +
       `The learning rate (${lr}) is too high for this model and optimizer; lower it and train again.`,
   );
@@ -205,7 +210,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const pixels = set.rows * set.cols;
   const batchSize = config.batchSize;
   const batches = Math.ceil(set.count / batchSize);
-  if (batches === 0) throw new Error('There are no training images left after the validation split; raise the limit or lower the validation split');
+  if (batches === 0) {
+    throw new TrainingSetupError('There are no training images left after the validation split; raise the limit or lower the validation split');
+  }
 
   // One buffer each for a batch of images and labels, refilled every batch.
   const xBuffer = new Float32Array(batchSize * pixels);
@@ -213,6 +220,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const forward = forwardPass(model);
   const optimizer = opts.optimizer ?? makeOptimizer(config);
+  const ownsOptimizer = opts.optimizer === undefined;
   const epochs: EpochMetrics[] = [];
 
   try {
@@ -281,7 +289,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       opts.onEpoch?.(metrics);
     }
   } finally {
-    optimizer.dispose();
+    if (ownsOptimizer) optimizer.dispose();
   }
 
   const test = opts.test ? await evaluate(model, opts.test) : undefined;

@@ -8,6 +8,7 @@ import { loadFashionMnist, splitTrainValidation } from '../data/fashion-mnist';
 import { summarizeModel } from '../../shared/model/model-math';
 import { selectBackend } from './backend';
 import { buildModel } from './build-model';
+import { failureMessage, TrainingSetupError } from './errors';
 import type { FromTrainer, ToTrainer, TrainJob } from './protocol';
 import { saveModel } from './save-model';
 import { train } from './train';
@@ -17,12 +18,16 @@ import { installWasmMatMulFix } from './wasm-matmul';
 /** Batch messages per epoch: enough for a smooth loss curve, few enough to keep the database small. */
 const BATCH_SAMPLES = 50;
 
+/**
+ * How long the last message may wait for the main side's 'ack' before the
+ * trainer exits anyway: a main side that stopped answering must not keep it alive.
+ */
+const ACK_TIMEOUT_MS = 5_000;
+
 interface Port {
   /** Resolves once the message has left this process (as far as the transport can tell). */
   post(message: FromTrainer): Promise<void>;
   onMessage(listener: (message: ToTrainer) => void): void;
-  /** Time to let the last message out before exiting. */
-  readonly flushMs: number;
 }
 
 interface ParentPort {
@@ -36,8 +41,6 @@ function connect(): Port | null {
     return {
       post: async (message) => parentPort.postMessage(message),
       onMessage: (listener) => parentPort.on('message', (event) => listener(event.data as ToTrainer)),
-      // postMessage has no completion callback; give the message a moment to be handed over.
-      flushMs: 100,
     };
   }
   const send = process.send?.bind(process);
@@ -50,21 +53,9 @@ function connect(): Port | null {
           send(message, undefined, undefined, () => resolve());
         }),
       onMessage: (listener) => process.on('message', (m) => listener(m as ToTrainer)),
-      flushMs: 0,
     };
   }
   return null;
-}
-
-/** Errors whose messages were written for the user and are shown as they are. */
-const USER_ERRORS = new Set(['IdxError', 'DatasetError', 'RangeError']);
-
-function userMessage(error: unknown): string {
-  if (error instanceof Error) {
-    if (USER_ERRORS.has(error.name) || error.message.startsWith('Training diverged')) return error.message;
-    return `Training stopped on an unexpected error: ${error.message}`;
-  }
-  return `Training stopped on an unexpected error: ${String(error)}`;
 }
 
 function cpuDescription(): string {
@@ -72,9 +63,15 @@ function cpuDescription(): string {
   return `${cpus[0]?.model?.trim() ?? 'unknown CPU'} × ${cpus.length}`;
 }
 
-async function runJob(job: TrainJob, port: Port, cancelled: () => boolean): Promise<'completed' | 'cancelled'> {
+interface JobHooks {
+  cancelled(): boolean;
+  /** Called with the backend once TensorFlow.js starts building and training the model. */
+  inTensorflow(backend: string): void;
+}
+
+async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<'completed' | 'cancelled'> {
   const problems = summarizeModel(job.model).problems;
-  if (problems.length > 0) throw new RangeError(`The model cannot be trained: ${problems[0].message}`);
+  if (problems.length > 0) throw new TrainingSetupError(`The model cannot be trained: ${problems[0].message}`);
 
   const { backend, versions } = await selectBackend();
   if (backend === 'wasm') {
@@ -84,6 +81,7 @@ async function runJob(job: TrainJob, port: Port, cancelled: () => boolean): Prom
   }
   const dataset = await loadFashionMnist(job.datasetFolder);
   const data = splitTrainValidation(dataset.train, job.config);
+  hooks.inTensorflow(backend);
   const model = buildModel(job.model, job.config.seed);
   const batches = Math.ceil(data.train.count / job.config.batchSize);
 
@@ -106,7 +104,7 @@ async function runJob(job: TrainJob, port: Port, cancelled: () => boolean): Prom
     config: job.config,
     data,
     test: dataset.test,
-    shouldStop: cancelled,
+    shouldStop: hooks.cancelled,
     onBatch: ({ epoch, batch, batches: total, loss, batchLoss }) => {
       if (batch % every === 0 || batch === total) {
         void port.post({ type: 'batch', epoch, batch, batches: total, loss: batchLoss, meanLoss: loss });
@@ -139,15 +137,24 @@ function main(): void {
   let started = false;
   let cancelRequested = false;
   let ending = false;
-  // Every way out goes through here once: post the last message, wait until it is out, exit 0.
+  let backend: string | null = null;
+  let acknowledge = () => {};
+  const acknowledged = new Promise<void>((resolve) => (acknowledge = resolve));
+
+  // Every way out goes through here once: post the last message, wait until the main side has it, exit 0.
   const end = async (last: FromTrainer) => {
     if (ending) return;
     ending = true;
     await port.post(last);
-    if (port.flushMs > 0) await new Promise((r) => setTimeout(r, port.flushMs));
+    await Promise.race([acknowledged, new Promise((r) => setTimeout(r, ACK_TIMEOUT_MS))]);
     process.exit(0);
   };
-  const fail = (error: unknown) => void end({ type: 'failed', message: userMessage(error) });
+  const fail = (error: unknown) => {
+    const message = failureMessage(error, backend);
+    // The user reads the message; the stack is for whoever reads the log.
+    if (error instanceof Error && error.message !== message) process.stderr.write(`Training failed: ${error.stack ?? error.message}\n`);
+    void end({ type: 'failed', message });
+  };
 
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
@@ -157,6 +164,10 @@ function main(): void {
   process.on('SIGINT', () => {});
 
   port.onMessage((message) => {
+    if (message.type === 'ack') {
+      if (ending) acknowledge();
+      return;
+    }
     if (message.type === 'cancel') {
       cancelRequested = true;
       if (!started) void end({ type: 'finished', status: 'cancelled' });
@@ -164,7 +175,8 @@ function main(): void {
     }
     if (message.type === 'start' && !started) {
       started = true;
-      runJob(message.job, port, () => cancelRequested).then((status) => end({ type: 'finished', status }), fail);
+      const hooks: JobHooks = { cancelled: () => cancelRequested, inTensorflow: (name) => (backend = name) };
+      runJob(message.job, port, hooks).then((status) => end({ type: 'finished', status }), fail);
     }
   });
 }

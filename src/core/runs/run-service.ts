@@ -275,14 +275,19 @@ export class RunService {
         store.setModelPath(a.id, m.path);
         break;
       case 'finished':
-        a.ended = true;
-        this.end(a.id, m.status, null);
+        this.endFromTrainer(a, m.status, null);
         break;
       case 'failed':
-        a.ended = true;
-        this.end(a.id, 'failed', m.message);
+        this.endFromTrainer(a, 'failed', m.message);
         break;
     }
+  }
+
+  /** The trainer's last message: record how the run ended, then let the trainer exit (it waits for this). */
+  private endFromTrainer(a: ActiveRun, status: 'completed' | 'cancelled' | 'failed', error: string | null): void {
+    a.ended = true;
+    this.end(a.id, status, error);
+    a.trainer.send({ type: 'ack' });
   }
 
   private onTrainerExit(a: ActiveRun, code: number | null, signal: string | null): void {

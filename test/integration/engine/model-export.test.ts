@@ -247,7 +247,11 @@ function runTrainer(job: TrainJob): Promise<{ messages: FromTrainer[]; code: num
   const messages: FromTrainer[] = [];
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
-  child.on('message', (m) => messages.push(m as FromTrainer));
+  child.on('message', (m: FromTrainer) => {
+    messages.push(m);
+    // As the run service does once it has recorded the end: the trainer waits for this to exit.
+    if (m.type === 'finished' || m.type === 'failed') child.send({ type: 'ack' });
+  });
   child.send({ type: 'start', job });
   return new Promise((resolve, reject) => {
     child.on('error', reject);

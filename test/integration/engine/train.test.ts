@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type BackendName } from '../../../src/core/engine/backend';
+import { createAdam } from '../../../src/core/engine/adam';
 import { buildModel } from '../../../src/core/engine/build-model';
 import { evaluate, train, type BatchInfo } from '../../../src/core/engine/train';
 import { installWasmMatMulFix } from '../../../src/core/engine/wasm-matmul';
@@ -130,6 +131,36 @@ describe('train on a Fashion-MNIST subset', () => {
     expect(result.status).toBe('completed');
     expect(result.epochs.every((e) => Number.isFinite(e.loss) && e.valAccuracy! > 0.3)).toBe(true);
     expect(new Set(atEpochEnd).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it.each([
+    ["tfjs's own Adam", () => tf.train.adam(0.001, 0.9, 0.999, 1e-7)],
+    ["Layerlab's Adam", () => createAdam(0.001, 0.9, 0.999, 1e-7)],
+  ])('leaves an optimizer handed to it to the caller (%s): its state carries on into the next train()', async (_, make) => {
+    await use('wasm');
+    // 512 training images: 8 batches an epoch.
+    const { config, model, data } = setup({ limit: 640, epochs: 1 });
+    const before = tf.memory().numTensors;
+    const optimizer = make();
+    const stepsAndMoments = async () => {
+      const weights = await optimizer.getWeights();
+      const steps = (await weights[0].tensor.data())[0];
+      // tfjs's Adam hands out its own moment variables; Layerlab's hands out copies.
+      tf.dispose(weights.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable)));
+      return { steps, moments: weights.length - 1 };
+    };
+
+    await train({ model, config, data, optimizer });
+    // Adam keeps a first and a second moment for every trainable variable.
+    expect(await stepsAndMoments()).toEqual({ steps: 8, moments: 2 * model.trainableWeights.length });
+    const again = await train({ model, config, data, optimizer });
+    expect(again.status).toBe('completed');
+    expect(Number.isFinite(again.epochs[0].loss)).toBe(true);
+    expect(await stepsAndMoments()).toEqual({ steps: 16, moments: 2 * model.trainableWeights.length });
+
+    optimizer.dispose();
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });

@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { FromTrainer, TrainJob } from '../../../src/core/engine/protocol';
 import { findPreset } from '../../../src/shared/model/presets';
@@ -16,11 +16,17 @@ function job(overrides: Partial<TrainJob> = {}): TrainJob {
   };
 }
 
-/** Runs one trainer process to its end; `onMessage` may answer (e.g. cancel). */
-function runTrainer(
-  start: TrainJob,
-  onMessage: (m: FromTrainer, send: (m: unknown) => void) => void = () => {},
-): Promise<{ messages: FromTrainer[]; code: number | null; signal: string | null }> {
+const isLast = (m: FromTrainer) => m.type === 'finished' || m.type === 'failed';
+
+interface Parent {
+  /** Sees every message; may answer (e.g. cancel). */
+  onMessage?(m: FromTrainer, send: (m: unknown) => void, child: ChildProcess): void;
+  /** Acknowledge the last message at once, as the run service does; false leaves it to onMessage. */
+  ack?: boolean;
+}
+
+/** Runs one trainer process to its end, playing the main side. */
+function runTrainer(start: TrainJob, parent: Parent = {}): Promise<{ messages: FromTrainer[]; code: number | null; signal: string | null }> {
   const child = fork('src/core/engine/trainer-process.ts', [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   const messages: FromTrainer[] = [];
   let stderr = '';
@@ -30,7 +36,8 @@ function runTrainer(
   };
   child.on('message', (m) => {
     messages.push(m as FromTrainer);
-    onMessage(m as FromTrainer, send);
+    parent.onMessage?.(m as FromTrainer, send, child);
+    if (parent.ack !== false && isLast(m as FromTrainer)) send({ type: 'ack' });
   });
   child.send({ type: 'start', job: start });
   return new Promise((resolve, reject) => {
@@ -90,11 +97,13 @@ describe('trainer process (child_process.fork)', () => {
 
   it('stops on cancel and reports the run as cancelled, without a test score', async () => {
     let cancelSent = false;
-    const { messages, code } = await runTrainer(job({ config: { ...job().config, epochs: 5 } }), (m, send) => {
-      if (m.type === 'batch' && !cancelSent) {
-        cancelSent = true;
-        send({ type: 'cancel' });
-      }
+    const { messages, code } = await runTrainer(job({ config: { ...job().config, epochs: 5 } }), {
+      onMessage: (m, send) => {
+        if (m.type === 'batch' && !cancelSent) {
+          cancelSent = true;
+          send({ type: 'cancel' });
+        }
+      },
     });
     expect(code).toBe(0);
     expect(messages.at(-1)).toEqual({ type: 'finished', status: 'cancelled' });
@@ -118,5 +127,34 @@ describe('trainer process (child_process.fork)', () => {
     const last = messages.at(-1)!;
     expect(last.type).toBe('failed');
     expect(last.type === 'failed' && last.message).toMatch(/^Training diverged at epoch 1 /);
+  });
+});
+
+describe('the last message reaches the main side before the trainer exits', () => {
+  // A missing dataset fails at once: the end of a run without the cost of training.
+  const failing = job({ datasetFolder: '/nonexistent/fashion' });
+
+  it('waits for the acknowledgement: still running while the main side records the result, exits 0 once it answers', async () => {
+    let aliveAtAck: boolean | null = null;
+    const { messages, code } = await runTrainer(failing, {
+      ack: false,
+      onMessage: (m, send, child) => {
+        if (!isLast(m)) return;
+        // A main side busy committing the result: well under the trainer's own give-up time.
+        setTimeout(() => {
+          aliveAtAck = child.exitCode === null && child.signalCode === null;
+          send({ type: 'ack' });
+        }, 1000);
+      },
+    });
+    expect(aliveAtAck).toBe(true);
+    expect(code).toBe(0);
+    expect(messages.map((m) => m.type)).toEqual(['failed']);
+  });
+
+  it('exits on its own, code 0, when the main side never acknowledges', async () => {
+    const { messages, code, signal } = await runTrainer(failing, { ack: false });
+    expect([code, signal]).toEqual([0, null]);
+    expect(messages.map((m) => m.type)).toEqual(['failed']);
   });
 });

@@ -18,18 +18,21 @@ async function hasTfjsNode(): Promise<boolean> {
   );
 }
 
+// Known before the tests are collected, so a test that cannot apply here is reported skipped, not passed.
+const tfjsNode = await hasTfjsNode();
+
 describe('selectBackend', () => {
   it('picks the fastest backend available and records the one tfjs really runs on, with versions', async () => {
     delete process.env.LAYERLAB_BACKEND;
     const selected = await selectBackend();
-    expect(selected.backend).toBe((await hasTfjsNode()) ? 'tensorflow' : 'wasm');
+    expect(selected.backend).toBe(tfjsNode ? 'tensorflow' : 'wasm');
     expect(selected.backend).toBe(tf.getBackend());
     expect(selected.versions).toMatchObject({
       'tfjs-core': tf.version_core,
       'tfjs-layers': tf.version_layers,
       node: process.versions.node,
     });
-    if (selected.backend === 'wasm') expect(selected.versions['tfjs-backend-wasm']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(selected.versions[tfjsNode ? 'tfjs-node' : 'tfjs-backend-wasm']).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('runs the wasm backend from its .wasm file, computing real numbers', async () => {
@@ -52,8 +55,14 @@ describe('selectBackend', () => {
     await expect(selectBackend()).rejects.toThrow(/LAYERLAB_BACKEND=webgpu .*tensorflow, wasm, cpu/);
   });
 
-  it('fails loudly, not quietly elsewhere, when a forced backend is missing', async () => {
-    if (await hasTfjsNode()) return;
+  it.skipIf(tfjsNode)('fails loudly, not quietly elsewhere, when a forced backend is missing (here: tfjs-node)', async () => {
     await expect(selectBackend('tensorflow')).rejects.toThrow(/@tensorflow\/tfjs-node.*not installed/);
+  });
+
+  it.runIf(tfjsNode)('runs native TensorFlow when forced and tfjs-node is installed', async () => {
+    const selected = await selectBackend('tensorflow');
+    expect(selected.backend).toBe('tensorflow');
+    expect(tf.getBackend()).toBe('tensorflow');
+    expect(Array.from(tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).dataSync())).toEqual([4, 6]);
   });
 });
