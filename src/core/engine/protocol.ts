@@ -1,7 +1,7 @@
 /** Messages between the main side and the trainer process. */
 import type { ModelSpec } from '../../shared/model/model-spec';
 import type { TrainingConfig } from '../../shared/model/training-config';
-import type { DatasetInfo, Environment, EpochMetrics } from '../../shared/contract/runs';
+import type { DatasetInfo, Environment, EpochMetrics, LayerStat } from '../../shared/contract/runs';
 
 export interface TrainJob {
   runId: number;
@@ -30,13 +30,20 @@ export type FromTrainer =
    * that batch's own loss, and the epoch's running mean so far (what Keras prints).
    */
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number; meanLoss: number }
+  /** Evaluated before the first step: epoch 0 (probe-batch loss and accuracy, validation loss and accuracy). */
+  | { type: 'baseline'; metrics: EpochMetrics }
   /** An epoch ended (training and validation). */
   | { type: 'epoch'; metrics: EpochMetrics }
-  /** The test set was evaluated after the last epoch. */
-  | { type: 'test'; loss: number; accuracy: number }
+  /** The layer signals of one probe: every layer with weights or an output worth watching, one row each. */
+  | { type: 'layer-stats'; stats: LayerStat[] }
+  /** The test set was evaluated after training, with the weights the saved model has. */
+  | { type: 'test'; loss: number; accuracy: number; weights: 'final' | 'best' }
   /** The completed run's model was saved in TensorFlow.js layers format (before 'finished'). */
-  | { type: 'model-saved'; path: string }
-  /** Training ended on its own or because it was asked to stop. The last message; answered with 'ack'. */
-  | { type: 'finished'; status: 'completed' | 'cancelled' }
+  | { type: 'model-saved'; path: string; weights: 'final' | 'best' }
+  /**
+   * Training ended on its own or because it was asked to stop. The last message; answered with 'ack'.
+   * `stopReason` says why a completed run trained fewer epochs than planned (early stopping).
+   */
+  | { type: 'finished'; status: 'completed' | 'cancelled'; stopReason?: string | null }
   /** Training could not go on; the message is for the user (e.g. "Training diverged at epoch 2: ..."). The last message; answered with 'ack'. */
   | { type: 'failed'; message: string };

@@ -8,7 +8,7 @@ import type { Design, DesignSummary } from './designs';
 import type { RunBundle } from '../reports/bundle';
 import type { SavedComparison } from './comparisons';
 import type { Preset } from '../model/presets';
-import type { RunDetail, RunPatch, RunProgress, RunSummary, EpochMetrics } from './runs';
+import type { EpochMetrics, LayerStat, RunDetail, RunPatch, RunProgress, RunSummary } from './runs';
 import type { SaveComparisonRequest, SaveDesignRequest, SaveFileRequest, SavePdfRequest, StartRunRequest } from './requests';
 
 export interface AppInfo {
@@ -142,6 +142,10 @@ export type LayerlabEvent =
   | { type: 'run-updated'; run: RunSummary }
   | { type: 'run-deleted'; runId: number }
   | { type: 'run-epoch'; runId: number; epoch: EpochMetrics }
+  /** Epoch 0, evaluated before the first step. */
+  | { type: 'run-baseline'; runId: number; baseline: EpochMetrics }
+  /** The layer signals of one probe (epoch 0, an epoch's end, or every N batches). */
+  | { type: 'run-layer-stats'; runId: number; stats: LayerStat[] }
   | { type: 'run-progress'; progress: RunProgress }
   | { type: 'dataset-progress'; progress: DownloadProgress }
   | { type: 'dataset-status'; status: DatasetStatus };

@@ -9,6 +9,12 @@ export const startRunSchema = z.strictObject({
   datasetId: z.enum(DATASET_IDS).optional(),
   model: modelSpecSchema,
   config: trainingConfigSchema,
+  /** "Train again with this fix": the run it comes from and the finding it addresses. */
+  parentRunId: z.number().int().positive().nullable().optional(),
+  fixFor: z
+    .strictObject({ kind: z.string().min(1).max(60), summary: z.string().min(1).max(500) })
+    .nullable()
+    .optional(),
 });
 export type StartRunRequest = z.infer<typeof startRunSchema>;
 

@@ -17,6 +17,40 @@ export interface EpochMetrics {
   seconds: number;
 }
 
+/**
+ * Training signals of one layer with weights (or its output), measured on the run's
+ * fixed probe batch (256 training images chosen by the seed): before the first step
+ * (epoch 0), after every epoch, and optionally every N batches. Null where a figure
+ * does not apply (a Dropout layer has no weights; only ReLU units can be dead).
+ */
+export interface LayerStat {
+  /** 0 = before the first step. */
+  epoch: number;
+  /** Null for the end of an epoch (and epoch 0); the batch number for the optional finer probes. */
+  batch: number | null;
+  /** Index of the layer in the model spec (0-based). */
+  layer: number;
+  /** "Dense 3 (sigmoid)": the layer as the user sees it, numbered from 1. */
+  name: string;
+  /** L2 norm of the loss gradient of the kernel (BatchNormalization: gamma). */
+  gradNorm: number | null;
+  /** L2 norm of the loss gradient of the bias (BatchNormalization: beta). */
+  biasGradNorm: number | null;
+  /** L2 norm of the kernel. */
+  weightNorm: number | null;
+  /** ‖Δw‖/‖w‖ of the kernel over the last optimizer step; null at epoch 0. */
+  updateRatio: number | null;
+  /** Mean and standard deviation of the layer's output over the probe batch. */
+  actMean: number | null;
+  actStd: number | null;
+  /** ReLU layers: the fraction of units whose output is 0 for every probe image. */
+  deadFraction: number | null;
+  /** sigmoid/tanh/softmax layers: the fraction of outputs within 0.01 of the activation's bounds. */
+  saturatedFraction: number | null;
+  /** NaN or Infinity values among the layer's gradients, weights and outputs. */
+  nonfinite: number;
+}
+
 export interface BatchLoss {
   epoch: number;
   /** 1-based batch within the epoch. */
@@ -57,7 +91,11 @@ export interface RunSummary {
   epochsDone: number;
   epochsPlanned: number;
   bestValAccuracy: number | null;
+  /** The best epoch as Keras's EarlyStopping picks it by default: lowest validation loss. */
   bestEpoch: number | null;
+  bestValLoss: number | null;
+  /** The epoch of the highest validation accuracy (shown beside bestEpoch where they differ). */
+  bestAccuracyEpoch: number | null;
   /** Validation accuracy and loss of the last finished epoch. */
   finalValAccuracy: number | null;
   finalValLoss: number | null;
@@ -75,6 +113,20 @@ export interface RunSummary {
   starred: boolean;
   /** A completed run keeps its trained weights; they can be exported. */
   hasModel: boolean;
+  /** Which weights the saved model and the test figures are: the last epoch's, or the best epoch's (early stopping with restore). */
+  savedWeights: 'final' | 'best' | null;
+  /** Why training ended before its planned epochs ("stopped early at epoch 9 (best 6)"), when it did. */
+  stopReason: string | null;
+  /** The run this one was trained from with a fix, and the finding it addresses. */
+  parentRunId: number | null;
+  fixFor: FixReference | null;
+}
+
+/** What a "Train again with this fix" run addresses in its parent run. */
+export interface FixReference {
+  kind: string;
+  /** The fix in words, as suggested: "use relu in layers 2–5". */
+  summary: string;
 }
 
 /** What a user can change about a recorded run. */
@@ -93,6 +145,12 @@ export interface RunDetail extends RunSummary {
   environment: Environment | null;
   epochs: EpochMetrics[];
   batchLosses: BatchLoss[];
+  /**
+   * Before the first step (epoch 0): loss and accuracy on the probe batch (as `loss`,
+   * `accuracy`) and on the validation split; null for runs recorded before it existed.
+   */
+  baseline: EpochMetrics | null;
+  layerStats: LayerStat[];
 }
 
 /** Live progress of a running run, pushed to every window. */

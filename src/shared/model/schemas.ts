@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ACTIVATIONS, INITIALIZERS, LAYER_TYPES, PADDINGS, type LayerType, type ModelSpec } from './model-spec';
-import { OPTIMIZERS, type TrainingConfig } from './training-config';
+import { MONITORS, OPTIMIZERS, type TrainingConfig } from './training-config';
 
 export const positiveInt = (what: string, max: number) =>
   z
@@ -145,6 +145,23 @@ export const configFields = {
   seed: z
     .number({ error: 'seed must be a number' })
     .refine((n) => Number.isInteger(n) && n >= 0 && n <= 2 ** 31 - 1, { error: 'seed must be a whole number from 0 to 2147483647' }),
+  earlyStopping: z
+    .strictObject(
+      {
+        monitor: z.enum(MONITORS, { error: `early stopping watches one of ${MONITORS.join(', ')}` }),
+        patience: z
+          .number({ error: 'patience must be a number' })
+          .refine((n) => Number.isInteger(n) && n >= 1 && n <= 1000, { error: 'patience must be a whole number from 1 to 1,000' }),
+        minDelta: z
+          .number({ error: 'min delta must be a number' })
+          .refine((n) => Number.isFinite(n) && n >= 0, { error: 'min delta must be a number, 0 or more' }),
+        restoreBest: z.boolean({ error: 'restore best weights must be on or off (true or false)' }),
+      },
+      { error: 'early stopping must be {monitor, patience, minDelta, restoreBest}' },
+    )
+    .nullable()
+    .optional(),
+  probeEveryBatches: positiveInt('batches between layer probes', 100_000).nullable().optional(),
 } as const;
 
 export const trainingConfigSchema: z.ZodType<TrainingConfig> = z.strictObject(configFields);

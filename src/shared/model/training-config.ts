@@ -16,7 +16,29 @@ export interface TrainingConfig {
   limit: number | null;
   /** Seeds weight initialisation and shuffling. */
   seed: number;
+  /** Stop when the monitored figure stops improving (Keras's EarlyStopping); absent or null = train every epoch. */
+  earlyStopping?: EarlyStopping | null;
+  /**
+   * Also record the layer signals every this many batches (fine curves of the first
+   * epochs); absent or null = once before training and after every epoch only.
+   */
+  probeEveryBatches?: number | null;
 }
+
+/** What early stopping watches, in Keras's names. */
+export const MONITORS = ['val_loss', 'val_accuracy'] as const;
+export type Monitor = (typeof MONITORS)[number];
+
+/** Keras's EarlyStopping: stop after `patience` epochs without an improvement of more than `minDelta`. */
+export interface EarlyStopping {
+  monitor: Monitor;
+  patience: number;
+  minDelta: number;
+  /** Keep the best epoch's weights (the saved model and the test figures are then the best epoch's). */
+  restoreBest: boolean;
+}
+
+export const DEFAULT_EARLY_STOPPING: EarlyStopping = { monitor: 'val_loss', patience: 3, minDelta: 0, restoreBest: true };
 
 export const DEFAULT_CONFIG: TrainingConfig = {
   optimizer: 'adam',
