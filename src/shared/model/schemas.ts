@@ -129,6 +129,21 @@ const learningRate = z
   .refine((n) => Number.isFinite(n) && n > 0, { error: 'learning rate must be a number above 0' })
   .refine((n) => n <= 10_000, { error: 'learning rate must be at most 10,000' });
 
+/** Keras's EarlyStopping settings, each field checked on its own too (the form does). */
+export const earlyStoppingSchema = z.strictObject(
+  {
+    monitor: z.enum(MONITORS, { error: `early stopping watches one of ${MONITORS.join(', ')}` }),
+    patience: z
+      .number({ error: 'patience must be a number' })
+      .refine((n) => Number.isInteger(n) && n >= 1 && n <= 1000, { error: 'patience must be a whole number from 1 to 1,000' }),
+    minDelta: z
+      .number({ error: 'min delta must be a number' })
+      .refine((n) => Number.isFinite(n) && n >= 0, { error: 'min delta must be a number, 0 or more' }),
+    restoreBest: z.boolean({ error: 'restore best weights must be on or off (true or false)' }),
+  },
+  { error: 'early stopping must be {monitor, patience, minDelta, restoreBest}' },
+);
+
 /** Per-field schemas, so a form can check one field at a time. */
 export const configFields = {
   optimizer: z.enum(OPTIMIZERS, { error: `optimizer must be one of ${OPTIMIZERS.join(', ')}` }),
@@ -145,22 +160,7 @@ export const configFields = {
   seed: z
     .number({ error: 'seed must be a number' })
     .refine((n) => Number.isInteger(n) && n >= 0 && n <= 2 ** 31 - 1, { error: 'seed must be a whole number from 0 to 2147483647' }),
-  earlyStopping: z
-    .strictObject(
-      {
-        monitor: z.enum(MONITORS, { error: `early stopping watches one of ${MONITORS.join(', ')}` }),
-        patience: z
-          .number({ error: 'patience must be a number' })
-          .refine((n) => Number.isInteger(n) && n >= 1 && n <= 1000, { error: 'patience must be a whole number from 1 to 1,000' }),
-        minDelta: z
-          .number({ error: 'min delta must be a number' })
-          .refine((n) => Number.isFinite(n) && n >= 0, { error: 'min delta must be a number, 0 or more' }),
-        restoreBest: z.boolean({ error: 'restore best weights must be on or off (true or false)' }),
-      },
-      { error: 'early stopping must be {monitor, patience, minDelta, restoreBest}' },
-    )
-    .nullable()
-    .optional(),
+  earlyStopping: earlyStoppingSchema.nullable().optional(),
   probeEveryBatches: positiveInt('batches between layer probes', 100_000).nullable().optional(),
 } as const;
 
