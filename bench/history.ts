@@ -118,6 +118,12 @@ function makeRun(i: number): BundledRun {
     starred: rand() < 0.05,
     epochs,
     batchLosses,
+    baseline: null,
+    layerStats: [],
+    savedWeights: status === 'completed' ? 'final' : null,
+    stopReason: null,
+    parentSourceId: null,
+    fixFor: null,
   };
 }
 

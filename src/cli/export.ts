@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../shared/contract/api';
 import { BundleError, parseBundle } from '../shared/reports/bundle';
-import { chartDataJson, tidyCsv } from '../shared/reports/export-data';
+import { chartDataJson, layerStatsCsv, tidyCsv } from '../shared/reports/export-data';
 import { comparisonReportHtml } from '../shared/reports/report';
 import type { RunSummary } from '../shared/contract/runs';
 import { runIdSchema } from '../shared/contract/requests';
@@ -15,7 +15,7 @@ import type { Layerlab } from '../core/app';
 import { defaultDatabasePath } from '../core/paths';
 import { importedText, summaryJson } from './format';
 
-export const EXPORT_FORMATS = ['csv', 'json', 'html', 'bundle', 'model'] as const;
+export const EXPORT_FORMATS = ['csv', 'json', 'layer-stats', 'html', 'bundle', 'model'] as const;
 type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 const common = {
@@ -30,6 +30,7 @@ const exportOptions = {
   out: { type: 'string', short: 'o' },
   smoothing: { type: 'string' },
   title: { type: 'string' },
+  baseline: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
 type Open = (db: string | undefined) => Layerlab;
@@ -116,6 +117,7 @@ export async function exportCommand(argv: string[], open: Open): Promise<number>
     throw new UserError('--smoothing applies to the csv, json and html exports only');
   }
   const smoothing = parseSmoothing(values.smoothing);
+  if (values.baseline && format !== 'csv') throw new UserError('--baseline applies to the csv export only (the json export always has it)');
   if (format === 'model' && ids.length !== 1)
     throw new UserError('export --format model takes exactly one run id (each model is a folder of its own)');
   requireDatabase(values.db);
@@ -123,7 +125,7 @@ export async function exportCommand(argv: string[], open: Open): Promise<number>
   const app = open(values.db);
   let written: string[];
   try {
-    written = await writeExport(app, format, ids, out, { smoothing, title: values.title });
+    written = await writeExport(app, format, ids, out, { smoothing, title: values.title, baseline: values.baseline });
   } finally {
     await app.close();
   }
@@ -141,11 +143,14 @@ async function writeExport(
   format: ExportFormat,
   ids: number[],
   out: string,
-  o: { smoothing: number; title?: string },
+  o: { smoothing: number; title?: string; baseline: boolean },
 ): Promise<string[]> {
   switch (format) {
     case 'csv':
-      writeFileAtomic(out, tidyCsv(app.runs.getMany(ids), { smoothing: o.smoothing }));
+      writeFileAtomic(out, tidyCsv(app.runs.getMany(ids), { smoothing: o.smoothing, baseline: o.baseline }));
+      return [out];
+    case 'layer-stats':
+      writeFileAtomic(out, layerStatsCsv(app.runs.getMany(ids)));
       return [out];
     case 'json':
       writeFileAtomic(out, `${JSON.stringify(chartDataJson(app.runs.getMany(ids), { smoothing: o.smoothing }), null, 2)}\n`);

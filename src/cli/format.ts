@@ -1,6 +1,7 @@
 import { formatShape, type ModelSummary } from '../shared/model/model-math';
 import type { ModelSpec } from '../shared/model/model-spec';
 import type { RunDetail, RunSummary } from '../shared/contract/runs';
+import { baselineJson, layerStatsJson } from '../shared/reports/export-data';
 
 /** The run as `--json` prints it: the documented snake_case fields, and more. */
 export function runJson(run: RunDetail) {
@@ -19,6 +20,9 @@ export function runJson(run: RunDetail) {
       seconds: e.seconds,
     })),
     test: run.testAccuracy === null ? null : { loss: run.testLoss, accuracy: run.testAccuracy },
+    /** Epoch 0, evaluated before the first step (not among `epochs`). */
+    baseline: baselineJson(run.baseline),
+    layer_stats: layerStatsJson(run.layerStats),
   };
 }
 
@@ -33,8 +37,15 @@ export function summaryJson(run: RunSummary) {
     epochs_done: run.epochsDone,
     epochs_planned: run.epochsPlanned,
     best_val_accuracy: run.bestValAccuracy,
+    /** The epoch of the lowest validation loss (Keras's EarlyStopping default). */
     best_epoch: run.bestEpoch,
+    best_val_loss: run.bestValLoss,
+    best_accuracy_epoch: run.bestAccuracyEpoch,
     test_accuracy: run.testAccuracy,
+    saved_weights: run.savedWeights,
+    stop_reason: run.stopReason,
+    parent_run_id: run.parentRunId,
+    fix_for: run.fixFor,
     backend: run.backend,
     created_at: run.createdAt,
     started_at: run.startedAt,
@@ -64,8 +75,28 @@ export function duration(seconds: number | null): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/** "10", or "10 (acc 12)" where the highest validation accuracy came at another epoch. */
+export function bestEpochText(r: Pick<RunSummary, 'bestEpoch' | 'bestAccuracyEpoch'>): string {
+  if (r.bestEpoch === null) return r.bestAccuracyEpoch === null ? '—' : `— (acc ${r.bestAccuracyEpoch})`;
+  return r.bestAccuracyEpoch !== null && r.bestAccuracyEpoch !== r.bestEpoch ? `${r.bestEpoch} (acc ${r.bestAccuracyEpoch})` : String(r.bestEpoch);
+}
+
 export function runsTable(runs: RunSummary[]): string {
-  const header = ['id', 'name', 'status', 'preset', 'optimizer', 'lr', 'epochs', 'best val acc', 'test acc', 'duration', 'backend'];
+  const header = [
+    'id',
+    'name',
+    'status',
+    'preset',
+    'optimizer',
+    'lr',
+    'epochs',
+    'best epoch',
+    'best val loss',
+    'best val acc',
+    'test acc',
+    'duration',
+    'backend',
+  ];
   const rows = runs.map((r) => [
     String(r.id),
     r.name,
@@ -74,7 +105,9 @@ export function runsTable(runs: RunSummary[]): string {
     r.optimizer,
     String(r.learningRate),
     `${r.epochsDone}/${r.epochsPlanned}`,
-    r.bestValAccuracy === null ? '—' : `${pct(r.bestValAccuracy)} @${r.bestEpoch}`,
+    bestEpochText(r),
+    r.bestValLoss === null ? '—' : r.bestValLoss.toFixed(4),
+    pct(r.bestValAccuracy),
     pct(r.testAccuracy),
     duration(r.durationSeconds),
     r.backend ?? '—',
@@ -99,15 +132,50 @@ export function runText(run: RunDetail): string {
     `  dataset     ${run.dataset ? `${run.dataset.id} from ${run.dataset.source} (${run.dataset.trainCount} train / ${run.dataset.validationCount} validation / ${run.dataset.testCount} test)` : '—'}`,
     `  backend     ${run.environment ? `${run.environment.backend} on ${run.environment.host} (${run.environment.cpus})` : '—'}`,
     `  created     ${run.createdAt}   duration ${duration(run.durationSeconds)}`,
-    `  test        ${run.testAccuracy === null ? '—' : `accuracy ${pct(run.testAccuracy)}, loss ${run.testLoss?.toFixed(4)}`}`,
+    `  test        ${run.testAccuracy === null ? '—' : `accuracy ${pct(run.testAccuracy)}, loss ${run.testLoss?.toFixed(4)}${weightsWords(run)}`}`,
+    `  best epoch  ${bestEpochLine(run)}`,
+    ...(run.stopReason ? [`  stopped     ${run.stopReason}`] : []),
+    ...(run.parentRunId !== null || run.fixFor ? [`  fix         ${fixLine(run)}`] : []),
+    ...(run.layerStats.length ? [`  layers      ${layerStatsLine(run)}`] : []),
     '',
     '  epoch      loss  accuracy  val_loss  val_acc  seconds',
-    ...run.epochs.map(
-      (e) =>
-        `  ${String(e.epoch).padStart(5)}  ${e.loss.toFixed(4).padStart(8)}  ${pct(e.accuracy).padStart(8)}  ${(e.valLoss?.toFixed(4) ?? '—').padStart(8)}  ${pct(e.valAccuracy).padStart(7)}  ${e.seconds.toFixed(1).padStart(7)}`,
-    ),
+    // Epoch 0 is the baseline: evaluated before the first step (its loss and accuracy are the probe batch's).
+    ...(run.baseline ? [epochLine(run.baseline)] : []),
+    ...run.epochs.map(epochLine),
   ];
   return lines.join('\n');
+}
+
+function epochLine(e: RunDetail['epochs'][number]): string {
+  return `  ${String(e.epoch).padStart(5)}  ${e.loss.toFixed(4).padStart(8)}  ${pct(e.accuracy).padStart(8)}  ${(e.valLoss?.toFixed(4) ?? '—').padStart(8)}  ${pct(e.valAccuracy).padStart(7)}  ${e.seconds.toFixed(1).padStart(7)}`;
+}
+
+function weightsWords(run: RunDetail): string {
+  if (run.savedWeights === 'best') return ' (with the best epoch’s weights)';
+  if (run.savedWeights === 'final') return ' (with the last epoch’s weights)';
+  return '';
+}
+
+/** "10 (lowest validation loss 0.3012); highest validation accuracy at epoch 12 (88.40%)", or one epoch for both. */
+function bestEpochLine(run: RunDetail): string {
+  if (run.bestEpoch === null && run.bestAccuracyEpoch === null) return '—';
+  const loss = run.bestValLoss === null ? 'no validation loss' : `lowest validation loss ${run.bestValLoss.toFixed(4)}`;
+  const accuracy = `validation accuracy ${pct(run.bestValAccuracy)}`;
+  if (run.bestAccuracyEpoch === run.bestEpoch) return `${run.bestEpoch} (${loss}, ${accuracy})`;
+  if (run.bestAccuracyEpoch === null) return `${run.bestEpoch} (${loss})`;
+  return `${run.bestEpoch ?? '—'} (${loss}); highest ${accuracy} at epoch ${run.bestAccuracyEpoch}`;
+}
+
+/** "trained from run #4 to fix: use relu in layers 2–5" (the parent may since have been deleted). */
+function fixLine(run: RunDetail): string {
+  const from = run.parentRunId !== null ? `trained from run #${run.parentRunId}` : 'trained again';
+  return run.fixFor ? `${from} to fix: ${run.fixFor.summary}` : from;
+}
+
+function layerStatsLine(run: RunDetail): string {
+  const layers = new Set(run.layerStats.map((s) => s.layer)).size;
+  const epochs = run.layerStats.map((s) => s.epoch);
+  return `signals of ${layers} layer${layers === 1 ? '' : 's'} at epochs ${Math.min(...epochs)}–${Math.max(...epochs)} (${run.layerStats.length} rows; see --json or export --format layer-stats)`;
 }
 
 /** `summary --json`: the documented fields, plus the problems that would block training. */

@@ -27,15 +27,18 @@ Usage:
                  [--db PATH] [--json]
   layerlab runs [--db PATH] [--json]
   layerlab show ID [--db PATH] [--json]
-  layerlab export ID... --format csv|json|html|bundle|model --out PATH [--smoothing X] [--title S] [--db PATH] [--json]
+  layerlab export ID... --format csv|json|layer-stats|html|bundle|model --out PATH [--smoothing X] [--baseline] [--title S] [--db PATH] [--json]
   layerlab import FILE [--db PATH] [--json]
   layerlab serve [--port N] [--host ADDR] [--db PATH]
 
 Export formats:
   csv     the curves' data, tidy: run_id,run,epoch,seconds,metric,value,smoothed
-  json    the same data with each run's label and settings
+          (--baseline adds epoch 0, measured before the first step)
+  json    the same data with each run's label, settings, baseline and layer_stats
+  layer-stats  the per-layer training signals: run_id,run,epoch,batch,layer,name,grad_norm,bias_grad_norm,
+          weight_norm,update_ratio,act_mean,act_std,dead_fraction,saturated_fraction,nonfinite
   html    a comparison report in one file (charts, summary, settings, architecture), readable offline
-  bundle  the runs (network, settings, metrics) to import into another database with \`layerlab import\`
+  bundle  the runs (network, settings, metrics, layer signals) to import into another database with \`layerlab import\`
   model   one completed run's trained model for tf.loadLayersModel: PATH is a folder for model.json and its weights
   --smoothing X  TensorBoard's smoothing weight from 0 (raw, the default) up to 1, for csv, json and html
 

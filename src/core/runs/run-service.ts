@@ -65,6 +65,10 @@ export class RunService {
     if (request.presetId && !findPreset(request.presetId)) {
       throw new UserError(`Unknown preset "${request.presetId}"`);
     }
+    const parentRunId = request.parentRunId ?? null;
+    if (parentRunId !== null && !this.o.store.existing([parentRunId]).length) {
+      throw new UserError(`There is no run with id ${parentRunId} to train again from; it may have been deleted`);
+    }
     this.o.datasetFolder(); // throws a UserError now rather than inside the trainer
     const c = request.config;
     const name = request.name?.trim() || `${request.presetId ?? 'custom'} · ${c.optimizer} lr=${c.learningRate}`;
@@ -76,6 +80,8 @@ export class RunService {
       config: c,
       host: hostname(),
       ownerPid: process.pid,
+      parentRunId,
+      fixFor: request.fixFor ?? null,
     });
     this.done.set(run.id, new Promise((resolve) => this.resolvers.set(run.id, resolve)));
     this.queue.push(run.id);
@@ -117,17 +123,22 @@ export class RunService {
     return run;
   }
 
-  /** Delete a finished run and its metrics; a queued or training run must be cancelled first. */
+  /**
+   * Delete a finished run and its metrics; a queued or training run must be cancelled
+   * first. Runs trained from it stay, unlinked (each one's run-updated says so).
+   */
   delete(id: number): { deleted: number } {
     const run = this.get(id);
     if (!isTerminal(run.status)) {
       throw new UserError(`Run ${id} "${run.name}" is ${run.status}; cancel it before deleting it`);
     }
     const modelDir = this.o.store.modelPath(id);
+    const children = this.o.store.childRunIds(id);
     this.o.store.deleteRun(id);
     // Its trained model goes with it; a folder that can't be removed is left, not a reason to fail.
     if (modelDir) rmSync(modelDir, { recursive: true, force: true });
     this.o.events.emit({ type: 'run-deleted', runId: id });
+    for (const child of children) this.emitRun(child);
     return { deleted: id };
   }
 
@@ -160,6 +171,12 @@ export class RunService {
         starred: r.starred,
         epochs: r.epochs,
         batchLosses: r.batchLosses,
+        baseline: r.baseline,
+        layerStats: r.layerStats,
+        savedWeights: r.savedWeights,
+        stopReason: r.stopReason,
+        parentSourceId: r.parentRunId,
+        fixFor: r.fixFor,
       };
     });
     return { format: BUNDLE_FORMAT, version: BUNDLE_VERSION, exportedAt: new Date().toISOString(), app, runs };
@@ -263,18 +280,28 @@ export class RunService {
         });
         break;
       }
+      case 'baseline':
+        store.recordBaseline(a.id, m.metrics);
+        this.o.events.emit({ type: 'run-baseline', runId: a.id, baseline: m.metrics });
+        break;
       case 'epoch':
         store.addEpoch(a.id, m.metrics);
         this.o.events.emit({ type: 'run-epoch', runId: a.id, epoch: m.metrics });
         this.emitRun(a.id);
         break;
+      case 'layer-stats':
+        store.addLayerStats(a.id, m.stats);
+        this.o.events.emit({ type: 'run-layer-stats', runId: a.id, stats: m.stats });
+        break;
       case 'test':
-        store.recordTest(a.id, m.loss, m.accuracy);
+        store.recordTest(a.id, m.loss, m.accuracy, m.weights ?? null);
         break;
       case 'model-saved':
-        store.setModelPath(a.id, m.path);
+        store.setModelPath(a.id, m.path, m.weights ?? null);
         break;
       case 'finished':
+        // Recorded before the end, so the run-updated that says "completed" says why it stopped too.
+        if (m.stopReason) store.recordStopReason(a.id, m.stopReason);
         this.endFromTrainer(a, m.status, null);
         break;
       case 'failed':

@@ -9,6 +9,8 @@ import {
   type DatasetInfo,
   type Environment,
   type EpochMetrics,
+  type FixReference,
+  type LayerStat,
   type RunDetail,
   type RunPatch,
   type RunStatus,
@@ -23,6 +25,9 @@ export interface NewRun {
   config: TrainingConfig;
   host: string;
   ownerPid: number;
+  /** "Train again with this fix": the run it comes from (which must exist) and the finding it addresses. */
+  parentRunId?: number | null;
+  fixFor?: FixReference | null;
 }
 
 const TERMINAL_SQL = TERMINAL_STATUSES.map((s) => `'${s}'`).join(',');
@@ -49,6 +54,18 @@ interface RunRow {
   best_epoch: number | null;
   final_val_accuracy: number | null;
   final_val_loss: number | null;
+  best_val_loss: number | null;
+  best_accuracy_epoch: number | null;
+  saved_weights: 'final' | 'best' | null;
+  stop_reason: string | null;
+  parent_run_id: number | null;
+  fix_kind: string | null;
+  fix_summary: string | null;
+  baseline_loss?: number | null;
+  baseline_accuracy?: number | null;
+  baseline_val_loss?: number | null;
+  baseline_val_accuracy?: number | null;
+  baseline_seconds?: number | null;
   notes: string;
   starred: number;
   tags: string | null;
@@ -67,13 +84,51 @@ const TAG_SEPARATOR = '\u001f';
 const SUMMARY_COLUMNS = `r.id, r.name, r.status, r.preset_id, r.optimizer, r.learning_rate, r.batch_size, r.architecture,
   r.epochs_planned, r.backend, r.created_at, r.started_at, r.finished_at, r.test_loss, r.test_accuracy, r.error,
   r.epochs_done, r.best_val_accuracy, r.best_epoch, r.final_val_accuracy, r.final_val_loss, r.notes, r.starred, r.model_path,
-  r.host, r.owner_pid, r.trainer_pid`;
+  r.host, r.owner_pid, r.trainer_pid, r.best_val_loss, r.best_accuracy_epoch, r.saved_weights, r.stop_reason, r.parent_run_id,
+  r.fix_kind, r.fix_summary`;
 const TAGS = `(SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run_id = r.id) AS tags`;
 // The runs list reads only what a row shows (10,000 runs' specs would be megabytes of JSON nobody looks at).
 const SUMMARY_SELECT = `SELECT ${SUMMARY_COLUMNS}, ${TAGS} FROM runs r`;
 const DETAIL_SELECT = `SELECT r.*, ${TAGS} FROM runs r`;
 
 const now = () => new Date().toISOString();
+
+interface LayerStatRow {
+  epoch: number;
+  batch: number | null;
+  layer: number;
+  name: string;
+  grad_norm: number | null;
+  bias_grad_norm: number | null;
+  weight_norm: number | null;
+  update_ratio: number | null;
+  act_mean: number | null;
+  act_std: number | null;
+  dead_fraction: number | null;
+  saturated_fraction: number | null;
+  nonfinite: number;
+}
+
+const INSERT_LAYER_STAT = `INSERT OR REPLACE INTO layer_stats (run_id, epoch, batch, layer, name, grad_norm, bias_grad_norm, weight_norm,
+  update_ratio, act_mean, act_std, dead_fraction, saturated_fraction, nonfinite) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const layerStatValues = (id: number, s: LayerStat) =>
+  [
+    id,
+    s.epoch,
+    s.batch,
+    s.layer,
+    s.name,
+    s.gradNorm,
+    s.biasGradNorm,
+    s.weightNorm,
+    s.updateRatio,
+    s.actMean,
+    s.actStd,
+    s.deadFraction,
+    s.saturatedFraction,
+    s.nonfinite,
+  ] as const;
 
 /** Everything the app records about runs. Single writer: the process that owns the runs. */
 export class RunStore {
@@ -84,8 +139,8 @@ export class RunStore {
     const info = this.db
       .prepare(
         `INSERT INTO runs (name, status, preset_id, dataset_id, model_json, config_json, optimizer, learning_rate,
-           batch_size, epochs_planned, seed, host, owner_pid, created_at, architecture)
-         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           batch_size, epochs_planned, seed, host, owner_pid, created_at, architecture, parent_run_id, fix_kind, fix_summary)
+         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         run.name,
@@ -102,6 +157,9 @@ export class RunStore {
         run.ownerPid,
         now(),
         architectureSummary(run.model),
+        run.parentRunId ?? null,
+        run.fixFor?.kind ?? null,
+        run.fixFor?.summary ?? null,
       );
     return this.getSummary(Number(info.lastInsertRowid));
   }
@@ -133,15 +191,40 @@ export class RunStore {
     })();
   }
 
-  /** Recompute the run row's epoch figures from its epochs (best = earliest epoch with the highest validation accuracy). */
+  /** Epoch 0, evaluated before the first step: kept on the run row, so it never counts as an epoch. */
+  recordBaseline(id: number, m: EpochMetrics): void {
+    this.db
+      .prepare(
+        `UPDATE runs SET baseline_loss = ?, baseline_accuracy = ?, baseline_val_loss = ?, baseline_val_accuracy = ?, baseline_seconds = ?
+         WHERE id = ?`,
+      )
+      .run(m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.seconds, id);
+  }
+
+  /** The layer signals of one probe, all rows or none. */
+  addLayerStats(id: number, stats: LayerStat[]): void {
+    const insert = this.db.prepare(INSERT_LAYER_STAT);
+    this.db.transaction(() => {
+      for (const s of stats) insert.run(...layerStatValues(id, s));
+    })();
+  }
+
+  /**
+   * Recompute the run row's epoch figures from its epochs: best = earliest epoch with
+   * the lowest validation loss (Keras's EarlyStopping default), and the earliest with
+   * the highest validation accuracy beside it.
+   */
   private refreshFigures(id: number): void {
     this.db
       .prepare(
         `UPDATE runs SET
            epochs_done = (SELECT COUNT(*) FROM epochs e WHERE e.run_id = runs.id),
            best_val_accuracy = (SELECT MAX(val_accuracy) FROM epochs e WHERE e.run_id = runs.id),
-           best_epoch = (SELECT epoch FROM epochs e WHERE e.run_id = runs.id AND e.val_accuracy IS NOT NULL
-                         ORDER BY e.val_accuracy DESC, e.epoch ASC LIMIT 1),
+           best_val_loss = (SELECT MIN(val_loss) FROM epochs e WHERE e.run_id = runs.id),
+           best_epoch = (SELECT epoch FROM epochs e WHERE e.run_id = runs.id AND e.val_loss IS NOT NULL
+                         ORDER BY e.val_loss ASC, e.epoch ASC LIMIT 1),
+           best_accuracy_epoch = (SELECT epoch FROM epochs e WHERE e.run_id = runs.id AND e.val_accuracy IS NOT NULL
+                                  ORDER BY e.val_accuracy DESC, e.epoch ASC LIMIT 1),
            final_val_accuracy = (SELECT val_accuracy FROM epochs e WHERE e.run_id = runs.id ORDER BY epoch DESC LIMIT 1),
            final_val_loss = (SELECT val_loss FROM epochs e WHERE e.run_id = runs.id ORDER BY epoch DESC LIMIT 1)
          WHERE id = ?`,
@@ -149,9 +232,9 @@ export class RunStore {
       .run(id);
   }
 
-  /** Where the trainer saved a completed run's model. */
-  setModelPath(id: number, path: string): void {
-    this.db.prepare(`UPDATE runs SET model_path = ? WHERE id = ?`).run(path, id);
+  /** Where the trainer saved a completed run's model, and which epoch's weights it holds. */
+  setModelPath(id: number, path: string, weights: 'final' | 'best' | null = null): void {
+    this.db.prepare(`UPDATE runs SET model_path = ?, saved_weights = coalesce(?, saved_weights) WHERE id = ?`).run(path, weights, id);
   }
 
   modelPath(id: number): string | null {
@@ -177,22 +260,26 @@ export class RunStore {
 
   /**
    * Add runs from a bundle as new runs (new ids; nothing existing is touched), all
-   * or none. Returns the new ids in bundle order.
+   * or none. Returns the new ids in bundle order. A run's parent becomes the new id
+   * of the bundled run it came from; a parent that is not in the bundle is dropped
+   * (the fix it applied stays).
    */
   importRuns(runs: BundledRun[], host: string): number[] {
     const insertRun = this.db.prepare(
       `INSERT INTO runs (name, status, preset_id, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size,
          epochs_planned, seed, dataset_json, environment_json, backend, host, owner_pid, created_at, started_at, finished_at,
-         test_loss, test_accuracy, error, notes, starred, architecture)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         test_loss, test_accuracy, error, notes, starred, architecture, saved_weights, stop_reason, fix_kind, fix_summary)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const insertLayerStat = this.db.prepare(INSERT_LAYER_STAT);
+    const setParent = this.db.prepare(`UPDATE runs SET parent_run_id = ? WHERE id = ?`);
     const insertEpoch = this.db.prepare(
       `INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertBatch = this.db.prepare(`INSERT OR REPLACE INTO batch_losses (run_id, epoch, batch, loss) VALUES (?, ?, ?, ?)`);
     const insertTag = this.db.prepare(`INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)`);
-    return this.db.transaction(() =>
-      runs.map((r) => {
+    return this.db.transaction(() => {
+      const ids = runs.map((r) => {
         const c = r.config;
         const id = Number(
           insertRun.run(
@@ -220,28 +307,60 @@ export class RunStore {
             r.notes,
             r.starred ? 1 : 0,
             architectureSummary(r.model),
+            r.savedWeights,
+            r.stopReason,
+            r.fixFor?.kind ?? null,
+            r.fixFor?.summary ?? null,
           ).lastInsertRowid,
         );
         for (const e of r.epochs) insertEpoch.run(id, e.epoch, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, r.finishedAt ?? r.createdAt);
         for (const b of r.batchLosses) insertBatch.run(id, b.epoch, b.batch, b.loss);
         for (const t of r.tags) insertTag.run(id, t);
+        if (r.baseline) this.recordBaseline(id, r.baseline);
+        for (const s of r.layerStats) insertLayerStat.run(...layerStatValues(id, s));
         this.refreshFigures(id);
         return id;
-      }),
-    )();
+      });
+      // Parents by the ids they had where they came from (the first run of that id, never the run itself).
+      const newIdOf = new Map<number, number>();
+      runs.forEach((r, i) => {
+        if (!newIdOf.has(r.sourceId)) newIdOf.set(r.sourceId, ids[i]);
+      });
+      runs.forEach((r, i) => {
+        const parent = r.parentSourceId === null ? undefined : newIdOf.get(r.parentSourceId);
+        if (parent !== undefined && parent !== ids[i]) setParent.run(parent, ids[i]);
+      });
+      return ids;
+    })();
   }
 
-  /** Delete a run with its epochs, batch losses and tags. The caller decides whether it may be deleted. */
+  /**
+   * Delete a run with its epochs, batch losses, layer signals and tags; runs trained
+   * from it keep everything but the link. The caller decides whether it may be deleted.
+   */
   deleteRun(id: number): void {
     this.db.prepare(`DELETE FROM runs WHERE id = ?`).run(id);
+  }
+
+  /** The runs trained from this one with a fix. */
+  childRunIds(id: number): number[] {
+    return (this.db.prepare(`SELECT id FROM runs WHERE parent_run_id = ? ORDER BY id`).all(id) as { id: number }[]).map((r) => r.id);
   }
 
   addBatchLoss(id: number, b: BatchLoss): void {
     this.db.prepare(`INSERT OR REPLACE INTO batch_losses (run_id, epoch, batch, loss) VALUES (?, ?, ?, ?)`).run(id, b.epoch, b.batch, b.loss);
   }
 
-  recordTest(id: number, loss: number, accuracy: number): void {
-    this.db.prepare(`UPDATE runs SET test_loss = ?, test_accuracy = ? WHERE id = ?`).run(loss, accuracy, id);
+  /** The test figures, and which epoch's weights they were measured with. */
+  recordTest(id: number, loss: number, accuracy: number, weights: 'final' | 'best' | null = null): void {
+    this.db
+      .prepare(`UPDATE runs SET test_loss = ?, test_accuracy = ?, saved_weights = coalesce(?, saved_weights) WHERE id = ?`)
+      .run(loss, accuracy, weights, id);
+  }
+
+  /** Why training ended before its planned epochs ("stopped early at epoch 9 (best 6)"). */
+  recordStopReason(id: number, reason: string | null): void {
+    this.db.prepare(`UPDATE runs SET stop_reason = ? WHERE id = ?`).run(reason, id);
   }
 
   /**
@@ -308,6 +427,16 @@ export class RunStore {
       )
       .all(id) as EpochMetrics[];
     const batchLosses = this.db.prepare(`SELECT epoch, batch, loss FROM batch_losses WHERE run_id = ? ORDER BY epoch, batch`).all(id) as BatchLoss[];
+    // In the order they were taken: an epoch's finer probes by batch, then the one at its end.
+    const layerStats = (
+      this.db
+        .prepare(
+          `SELECT epoch, batch, layer, name, grad_norm, bias_grad_norm, weight_norm, update_ratio, act_mean, act_std, dead_fraction,
+             saturated_fraction, nonfinite
+           FROM layer_stats WHERE run_id = ? ORDER BY epoch, batch IS NULL, batch, layer`,
+        )
+        .all(id) as LayerStatRow[]
+    ).map(toLayerStat);
     return {
       ...toSummary(row),
       model: JSON.parse(row.model_json),
@@ -316,6 +445,8 @@ export class RunStore {
       environment: row.environment_json ? JSON.parse(row.environment_json) : null,
       epochs,
       batchLosses,
+      baseline: toBaseline(row),
+      layerStats,
     };
   }
 
@@ -351,6 +482,8 @@ function toSummary(r: RunRow): RunSummary {
     epochsPlanned: r.epochs_planned,
     bestValAccuracy: r.best_val_accuracy,
     bestEpoch: r.best_epoch,
+    bestValLoss: r.best_val_loss,
+    bestAccuracyEpoch: r.best_accuracy_epoch,
     finalValAccuracy: r.final_val_accuracy,
     finalValLoss: r.final_val_loss,
     testAccuracy: r.test_accuracy,
@@ -365,5 +498,39 @@ function toSummary(r: RunRow): RunSummary {
     tags: r.tags ? r.tags.split(TAG_SEPARATOR).sort((a, b) => a.localeCompare(b)) : [],
     starred: r.starred === 1,
     hasModel: r.model_path !== null,
+    savedWeights: r.saved_weights,
+    stopReason: r.stop_reason,
+    parentRunId: r.parent_run_id,
+    fixFor: r.fix_kind !== null && r.fix_summary !== null ? { kind: r.fix_kind, summary: r.fix_summary } : null,
+  };
+}
+
+function toBaseline(r: RunRow): EpochMetrics | null {
+  if (r.baseline_loss == null || r.baseline_accuracy == null) return null;
+  return {
+    epoch: 0,
+    loss: r.baseline_loss,
+    accuracy: r.baseline_accuracy,
+    valLoss: r.baseline_val_loss ?? null,
+    valAccuracy: r.baseline_val_accuracy ?? null,
+    seconds: r.baseline_seconds ?? 0,
+  };
+}
+
+function toLayerStat(r: LayerStatRow): LayerStat {
+  return {
+    epoch: r.epoch,
+    batch: r.batch,
+    layer: r.layer,
+    name: r.name,
+    gradNorm: r.grad_norm,
+    biasGradNorm: r.bias_grad_norm,
+    weightNorm: r.weight_norm,
+    updateRatio: r.update_ratio,
+    actMean: r.act_mean,
+    actStd: r.act_std,
+    deadFraction: r.dead_fraction,
+    saturatedFraction: r.saturated_fraction,
+    nonfinite: r.nonfinite,
   };
 }

@@ -1,15 +1,18 @@
 /**
  * A portable bundle of runs: everything recorded about each (network, settings,
- * dataset, environment, metrics), to import into another database.
+ * dataset, environment, metrics, layer signals), to import into another database.
+ * Version 2 added the epoch-0 baseline, the layer signals, which weights the test
+ * figures are, why training stopped, and the run a fix was trained from; a version 1
+ * bundle still imports, with those empty.
  */
 import { z } from 'zod';
-import type { BatchLoss, DatasetInfo, Environment, EpochMetrics, RunStatus } from '../contract/runs';
+import type { BatchLoss, DatasetInfo, Environment, EpochMetrics, FixReference, LayerStat, RunStatus } from '../contract/runs';
 import type { ModelSpec } from '../model/model-spec';
 import type { TrainingConfig } from '../model/training-config';
 import { describeIssues, modelSpecSchema, trainingConfigSchema } from '../model/schemas';
 
 export const BUNDLE_FORMAT = 'layerlab-runs';
-export const BUNDLE_VERSION = 1;
+export const BUNDLE_VERSION = 2;
 
 export interface BundledRun {
   /** The id in the database it came from (ids are remapped on import). */
@@ -32,6 +35,14 @@ export interface BundledRun {
   starred: boolean;
   epochs: EpochMetrics[];
   batchLosses: BatchLoss[];
+  /** Epoch 0, before the first step; null when it was not recorded. */
+  baseline: EpochMetrics | null;
+  layerStats: LayerStat[];
+  savedWeights: 'final' | 'best' | null;
+  stopReason: string | null;
+  /** The sourceId of the run this one was trained from with a fix (remapped on import when that run is in the bundle too). */
+  parentSourceId: number | null;
+  fixFor: FixReference | null;
 }
 
 export interface RunBundle {
@@ -43,15 +54,32 @@ export interface RunBundle {
 }
 
 const num = z.number().refine(Number.isFinite, { error: 'must be a finite number' });
-const epochSchema = z.object({
-  epoch: z.number().int().positive(),
+const metricsSchema = {
   loss: num,
   accuracy: num,
   valLoss: num.nullable(),
   valAccuracy: num.nullable(),
   seconds: num,
+};
+const epochSchema = z.object({ epoch: z.number().int().positive(), ...metricsSchema });
+// A figure that was not finite (an exploding gradient) is written as null by JSON.
+const figure = num.nullable();
+const layerStatSchema = z.object({
+  epoch: z.number().int().nonnegative(),
+  batch: z.number().int().positive().nullable(),
+  layer: z.number().int().nonnegative(),
+  name: z.string().max(200),
+  gradNorm: figure,
+  biasGradNorm: figure,
+  weightNorm: figure,
+  updateRatio: figure,
+  actMean: figure,
+  actStd: figure,
+  deadFraction: figure,
+  saturatedFraction: figure,
+  nonfinite: z.number().int().nonnegative(),
 });
-const bundledRunSchema = z.object({
+const bundledRunV1Schema = z.object({
   sourceId: z.number().int(),
   name: z.string().max(200),
   status: z.enum(['completed', 'failed', 'cancelled', 'crashed'], { error: 'only finished runs can be bundled' }),
@@ -72,13 +100,32 @@ const bundledRunSchema = z.object({
   epochs: z.array(epochSchema),
   batchLosses: z.array(z.object({ epoch: z.number().int().positive(), batch: z.number().int().positive(), loss: num })),
 });
-const bundleSchema = z.object({
+const bundledRunSchema = bundledRunV1Schema.extend({
+  baseline: z.object({ epoch: z.literal(0), ...metricsSchema }).nullable(),
+  layerStats: z.array(layerStatSchema),
+  savedWeights: z.enum(['final', 'best']).nullable(),
+  stopReason: z.string().max(500).nullable(),
+  parentSourceId: z.number().int().nullable(),
+  fixFor: z.object({ kind: z.string().min(1).max(60), summary: z.string().min(1).max(500) }).nullable(),
+});
+const bundleHead = {
   format: z.literal(BUNDLE_FORMAT),
-  version: z.literal(BUNDLE_VERSION),
   exportedAt: z.string(),
   app: z.string(),
-  runs: z.array(bundledRunSchema).min(1, { error: 'the bundle holds no runs' }),
-});
+};
+const noRuns = { error: 'the bundle holds no runs' };
+const bundleV1Schema = z.object({ ...bundleHead, version: z.literal(1), runs: z.array(bundledRunV1Schema).min(1, noRuns) });
+const bundleSchema = z.object({ ...bundleHead, version: z.literal(BUNDLE_VERSION), runs: z.array(bundledRunSchema).min(1, noRuns) });
+
+/** What a version 1 bundle did not record, empty. */
+const V1_DEFAULTS = {
+  baseline: null,
+  layerStats: [],
+  savedWeights: null,
+  stopReason: null,
+  parentSourceId: null,
+  fixFor: null,
+} satisfies Partial<BundledRun>;
 
 export class BundleError extends Error {
   constructor(message: string) {
@@ -98,9 +145,18 @@ export function validateBundle(data: unknown): RunBundle {
       `This bundle was written by a newer version of Layerlab (bundle format ${head.version}; this version reads ${BUNDLE_VERSION}); nothing was imported`,
     );
   }
+  if (head.version === 1) {
+    const v1 = bundleV1Schema.safeParse(data);
+    if (!v1.success) throw damaged(v1.error);
+    return { ...v1.data, version: BUNDLE_VERSION, runs: v1.data.runs.map((r) => ({ ...r, ...V1_DEFAULTS })) } as RunBundle;
+  }
   const parsed = bundleSchema.safeParse(data);
-  if (!parsed.success) throw new BundleError(`This bundle is damaged: ${describeIssues(parsed.error)}; nothing was imported`);
+  if (!parsed.success) throw damaged(parsed.error);
   return parsed.data as RunBundle;
+}
+
+function damaged(error: z.ZodError): BundleError {
+  return new BundleError(`This bundle is damaged: ${describeIssues(error)}; nothing was imported`);
 }
 
 /** Parse a bundle file's text. */

@@ -459,7 +459,10 @@ export interface SummaryRow {
 
 /**
  * The figures that answer "which is better": best and final validation accuracy
- * and loss, test accuracy, epochs, time per epoch, parameters, backend.
+ * and loss, test accuracy, epochs, time per epoch, parameters, backend. The best
+ * epoch is the one with the lowest validation loss (Keras's EarlyStopping default);
+ * where any run's highest validation accuracy came at another epoch, a row says
+ * which (as text: an epoch number, not a figure to compare).
  */
 export function summaryTable(runs: RunDetail[]): SummaryRow[] {
   const col = (metric: Metric) => runs.map((r) => r.epochs.map((e) => metricValue(e, metric)));
@@ -470,11 +473,17 @@ export function summaryTable(runs: RunDetail[]): SummaryRow[] {
     return i < 0 ? null : (series[i] as number);
   };
   const last = (series: (number | null)[]) => (series.length ? series[series.length - 1] : null);
-  const bestAccIndex = valAcc.map((s) => bestIndex(s, true));
+  const epochAt = (r: RunDetail, index: number) => (index < 0 ? null : r.epochs[index].epoch);
+  const bestLossEpoch = runs.map((r, i) => epochAt(r, bestIndex(valLoss[i], false)));
+  const bestAccEpoch = runs.map((r, i) => epochAt(r, bestIndex(valAcc[i], true)));
+  const accuracyDiffers = runs.some((_, i) => bestAccEpoch[i] !== null && bestAccEpoch[i] !== bestLossEpoch[i]);
 
   const rows: { key: string; label: string; values: (number | string | null)[]; better?: 'higher' | 'lower' }[] = [
     { key: 'bestValAccuracy', label: 'Best val accuracy', values: valAcc.map((s) => bestOf(s, true)), better: 'higher' },
-    { key: 'bestEpoch', label: 'Best epoch', values: runs.map((r, i) => (bestAccIndex[i] < 0 ? null : r.epochs[bestAccIndex[i]].epoch)) },
+    { key: 'bestEpoch', label: 'Best epoch (lowest val loss)', values: bestLossEpoch },
+    ...(accuracyDiffers
+      ? [{ key: 'bestAccuracyEpoch', label: 'Best epoch by val accuracy', values: bestAccEpoch.map((e) => (e === null ? null : String(e))) }]
+      : []),
     { key: 'finalValAccuracy', label: 'Final val accuracy', values: valAcc.map(last), better: 'higher' },
     { key: 'bestValLoss', label: 'Best val loss', values: valLoss.map((s) => bestOf(s, false)), better: 'lower' },
     { key: 'finalValLoss', label: 'Final val loss', values: valLoss.map(last), better: 'lower' },

@@ -1,16 +1,23 @@
 /**
  * The data behind the comparison charts, for every selected run at once: a tidy
- * CSV (one row per run × epoch × metric) and the same as JSON with each run's
- * label and settings. Pure: the renderer downloads it, the CLI writes it.
+ * CSV (one row per run × epoch × metric), the same as JSON with each run's label,
+ * settings, epoch-0 baseline and layer signals, and the layer signals as a CSV of
+ * their own. Pure: the renderer downloads it, the CLI writes it.
  */
 import { architectureSummary } from '../model/architecture';
 import { cumulativeSeconds, METRIC_LABELS, METRICS, metricValue, runColor, runLabels, smooth, type Metric } from './compare';
 import { summarizeModel } from '../model/model-math';
-import type { RunDetail } from '../contract/runs';
+import type { EpochMetrics, LayerStat, RunDetail } from '../contract/runs';
 
 export interface ExportDataOptions {
   /** TensorBoard smoothing weight in [0, 1); 0 = raw (the smoothed column equals the value). */
   smoothing?: number;
+  /**
+   * tidyCsv only: also an epoch-0 row per metric for runs that recorded their
+   * baseline (seconds 0, smoothed = value; it takes no part in the smoothing, so the
+   * other rows are the same with or without it). Off by default: epochs are 1..n.
+   */
+  baseline?: boolean;
 }
 
 export const CSV_HEADER = ['run_id', 'run', 'epoch', 'seconds', 'metric', 'value', 'smoothed'] as const;
@@ -50,6 +57,12 @@ export function tidyCsv(runs: RunDetail[], o: ExportDataOptions = {}): string {
   const lines = [CSV_HEADER.join(',')];
   runs.forEach((run, i) => {
     const { seconds, metrics } = seriesOf(run, o.smoothing ?? 0);
+    if (o.baseline && run.baseline) {
+      for (const m of METRICS) {
+        const v = metricValue(run.baseline, m);
+        lines.push([run.id, labels[i], 0, 0, m, v, v].map((x) => csvField(x as string | number | null)).join(','));
+      }
+    }
     run.epochs.forEach((e, j) => {
       for (const m of METRICS) {
         lines.push(
@@ -59,6 +72,115 @@ export function tidyCsv(runs: RunDetail[], o: ExportDataOptions = {}): string {
         );
       }
     });
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+export const LAYER_STATS_CSV_HEADER = [
+  'run_id',
+  'run',
+  'epoch',
+  'batch',
+  'layer',
+  'name',
+  'grad_norm',
+  'bias_grad_norm',
+  'weight_norm',
+  'update_ratio',
+  'act_mean',
+  'act_std',
+  'dead_fraction',
+  'saturated_fraction',
+  'nonfinite',
+] as const;
+
+/** A layer's signals as files and `--json` write them: snake_case, null where a figure does not apply. */
+export interface LayerStatJson {
+  epoch: number;
+  /** Null at the end of an epoch (and at epoch 0); the batch of a finer probe otherwise. */
+  batch: number | null;
+  /** 0-based index of the layer in the model. */
+  layer: number;
+  name: string;
+  grad_norm: number | null;
+  bias_grad_norm: number | null;
+  weight_norm: number | null;
+  update_ratio: number | null;
+  act_mean: number | null;
+  act_std: number | null;
+  dead_fraction: number | null;
+  saturated_fraction: number | null;
+  nonfinite: number;
+}
+
+/** A non-finite figure (an exploding gradient) becomes null, as JSON would write it anyway; `nonfinite` counts them. */
+const finite = (x: number | null) => (x !== null && Number.isFinite(x) ? x : null);
+
+export function layerStatsJson(stats: LayerStat[]): LayerStatJson[] {
+  return stats.map((s) => ({
+    epoch: s.epoch,
+    batch: s.batch,
+    layer: s.layer,
+    name: s.name,
+    grad_norm: finite(s.gradNorm),
+    bias_grad_norm: finite(s.biasGradNorm),
+    weight_norm: finite(s.weightNorm),
+    update_ratio: finite(s.updateRatio),
+    act_mean: finite(s.actMean),
+    act_std: finite(s.actStd),
+    dead_fraction: finite(s.deadFraction),
+    saturated_fraction: finite(s.saturatedFraction),
+    nonfinite: s.nonfinite,
+  }));
+}
+
+/** Epoch 0 in the snake_case words of the epochs in `--json`. */
+export interface BaselineJson {
+  epoch: 0;
+  loss: number;
+  accuracy: number;
+  val_loss: number | null;
+  val_accuracy: number | null;
+  seconds: number;
+}
+
+export function baselineJson(b: EpochMetrics | null): BaselineJson | null {
+  if (!b) return null;
+  return { epoch: 0, loss: b.loss, accuracy: b.accuracy, val_loss: b.valLoss, val_accuracy: b.valAccuracy, seconds: b.seconds };
+}
+
+/**
+ * `run_id,run,epoch,batch,layer,name,grad_norm,…,nonfinite`: every layer signal of
+ * every run, in the order they were taken (epoch 0 first); `run` is the legend
+ * label, an empty cell a figure that does not apply (or was not finite).
+ */
+export function layerStatsCsv(runs: RunDetail[]): string {
+  const labels = runLabels(runs);
+  const lines = [LAYER_STATS_CSV_HEADER.join(',')];
+  runs.forEach((run, i) => {
+    for (const s of layerStatsJson(run.layerStats)) {
+      lines.push(
+        [
+          run.id,
+          labels[i],
+          s.epoch,
+          s.batch,
+          s.layer,
+          s.name,
+          s.grad_norm,
+          s.bias_grad_norm,
+          s.weight_norm,
+          s.update_ratio,
+          s.act_mean,
+          s.act_std,
+          s.dead_fraction,
+          s.saturated_fraction,
+          s.nonfinite,
+        ]
+          .map(csvField)
+          .join(','),
+      );
+    }
   });
   return `${lines.join('\n')}\n`;
 }
@@ -77,6 +199,12 @@ export interface ChartDataRun {
   backend: string | null;
   testAccuracy: number | null;
   testLoss: number | null;
+  /** The epoch of the lowest validation loss, and of the highest validation accuracy. */
+  bestEpoch: number | null;
+  bestAccuracyEpoch: number | null;
+  /** Epoch 0, before the first step (not among `epochs`, which are 1..n); null when not recorded. */
+  baseline: Record<Metric, number | null> | null;
+  layer_stats: LayerStatJson[];
   epochs: {
     epoch: number;
     /** Training time up to the end of this epoch. */
@@ -117,6 +245,10 @@ export function chartDataJson(runs: RunDetail[], o: ExportDataOptions = {}): Cha
         backend: run.backend,
         testAccuracy: run.testAccuracy,
         testLoss: run.testLoss,
+        bestEpoch: run.bestEpoch,
+        bestAccuracyEpoch: run.bestAccuracyEpoch,
+        baseline: run.baseline ? (Object.fromEntries(METRICS.map((m) => [m, metricValue(run.baseline!, m)])) as Record<Metric, number | null>) : null,
+        layer_stats: layerStatsJson(run.layerStats),
         epochs: run.epochs.map((e, j) => ({
           epoch: e.epoch,
           seconds: seconds[j],

@@ -7,6 +7,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src/core/store/migra
 import * as m001 from '../../../src/core/store/migrations/001-initial';
 import * as m002 from '../../../src/core/store/migrations/002-designs';
 import * as m003 from '../../../src/core/store/migrations/003-history';
+import * as m004 from '../../../src/core/store/migrations/004-signals';
 import { tempDir } from '../../helpers';
 
 let t: ReturnType<typeof tempDir>;
@@ -98,6 +99,91 @@ describe('migrations', () => {
       { id: 4, architecture: '' },
     ]);
     v3.close();
+  });
+
+  it('004 upgrades a version-3 database: the best epoch becomes the one of lowest validation loss, the accuracy one is kept beside it', () => {
+    const path = join(t.dir, 'a.db');
+    const v3 = openDatabase(path, { migrations: [m001, m002, m003] });
+    const insert = v3.prepare(
+      `INSERT INTO runs (id, name, status, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size,
+         epochs_planned, seed, host, owner_pid, created_at) VALUES (?, ?, 'completed', 'fashion-mnist', '{}', '{}', 'adam', 0.001, 64, 4, 1, 'h', 1, 'now')`,
+    );
+    insert.run(1, 'overfits');
+    insert.run(2, 'no validation');
+    insert.run(3, 'never trained');
+    insert.run(4, 'tied');
+    const epoch = v3.prepare(`INSERT INTO epochs VALUES (?, ?, ?, 0.5, ?, ?, 1.0, 'now')`);
+    // Validation loss bottoms out at epoch 2 while validation accuracy keeps creeping up to epoch 4.
+    for (const [e, valLoss, valAcc] of [
+      [1, 0.6, 0.8],
+      [2, 0.4, 0.84],
+      [3, 0.45, 0.85],
+      [4, 0.5, 0.86],
+    ])
+      epoch.run(1, e, 1 / e, valLoss, valAcc);
+    epoch.run(2, 1, 1, null, null);
+    // Ties go to the earliest epoch, as before.
+    epoch.run(4, 1, 1, 0.5, 0.9);
+    epoch.run(4, 2, 1, 0.5, 0.9);
+    // What 003 wrote: best by validation accuracy.
+    v3.exec(`UPDATE runs SET best_epoch = (SELECT epoch FROM epochs e WHERE e.run_id = runs.id AND e.val_accuracy IS NOT NULL
+                ORDER BY e.val_accuracy DESC, e.epoch LIMIT 1)`);
+    expect(v3.prepare(`SELECT best_epoch FROM runs WHERE id = 1`).get()).toEqual({ best_epoch: 4 });
+    v3.close();
+
+    const v4 = openDatabase(path, { migrations: [m001, m002, m003, m004] });
+    expect(v4.pragma('user_version', { simple: true })).toBe(4);
+    expect(tables(v4)).toContain('layer_stats');
+    expect(v4.prepare(`SELECT id, best_epoch, best_val_loss, best_accuracy_epoch FROM runs ORDER BY id`).all()).toEqual([
+      { id: 1, best_epoch: 2, best_val_loss: 0.4, best_accuracy_epoch: 4 },
+      { id: 2, best_epoch: null, best_val_loss: null, best_accuracy_epoch: null },
+      { id: 3, best_epoch: null, best_val_loss: null, best_accuracy_epoch: null },
+      { id: 4, best_epoch: 1, best_val_loss: 0.5, best_accuracy_epoch: 1 },
+    ]);
+    // Nothing is made up for old runs: no baseline, no saved-weights claim, no stop reason, no parent.
+    expect(
+      v4
+        .prepare(
+          `SELECT baseline_loss, baseline_val_accuracy, saved_weights, stop_reason, parent_run_id, fix_kind, fix_summary FROM runs WHERE id = 1`,
+        )
+        .get(),
+    ).toEqual({
+      baseline_loss: null,
+      baseline_val_accuracy: null,
+      saved_weights: null,
+      stop_reason: null,
+      parent_run_id: null,
+      fix_kind: null,
+      fix_summary: null,
+    });
+    expect(v4.prepare(`SELECT COUNT(*) AS n FROM epochs`).get()).toEqual({ n: 7 });
+    v4.close();
+  });
+
+  it('004 deletes a run’s layer signals with it, and unlinks (never deletes) the runs trained from it', () => {
+    const db = openDatabase(join(t.dir, 'a.db'), { migrations: [m001, m002, m003, m004] });
+    const insert = db.prepare(
+      `INSERT INTO runs (name, status, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size,
+         epochs_planned, seed, host, owner_pid, created_at, parent_run_id, saved_weights)
+       VALUES (?, 'completed', 'fashion-mnist', '{}', '{}', 'adam', 0.001, 64, 1, 1, 'h', 1, 'now', ?, ?)`,
+    );
+    const parent = Number(insert.run('parent', null, 'final').lastInsertRowid);
+    const child = Number(insert.run('child', parent, 'best').lastInsertRowid);
+    expect(() => insert.run('orphan', 999, null)).toThrow(/FOREIGN KEY/);
+    expect(() => insert.run('odd', null, 'middle')).toThrow(/CHECK/);
+    const stat = db.prepare(
+      `INSERT INTO layer_stats (run_id, epoch, batch, layer, name, grad_norm, nonfinite) VALUES (?, ?, ?, ?, 'Dense 1 (relu)', 0.1, 0)`,
+    );
+    stat.run(parent, 0, null, 1);
+    stat.run(parent, 1, null, 1);
+    stat.run(parent, 1, 50, 1);
+    stat.run(child, 0, null, 1);
+    // One row per run, probe and layer: the end-of-epoch probe (batch NULL) too.
+    expect(() => stat.run(parent, 1, null, 1)).toThrow(/UNIQUE/);
+    db.prepare(`DELETE FROM runs WHERE id = ?`).run(parent);
+    expect(db.prepare(`SELECT run_id FROM layer_stats`).all()).toEqual([{ run_id: child }]);
+    expect(db.prepare(`SELECT id, name, parent_run_id FROM runs`).all()).toEqual([{ id: child, name: 'child', parent_run_id: null }]);
+    db.close();
   });
 
   it('a failing migration leaves the database at its previous version', () => {

@@ -243,6 +243,29 @@ describe('summary table', () => {
     expect(row('epochs').values).toEqual(['4/4', '4/4']);
   });
 
+  it('names the epoch of lowest validation loss as the best, and the accuracy one in a row of its own where it differs', () => {
+    // ADAM's validation loss and accuracy both peak at epoch 3: no extra row.
+    expect(rows.map((r) => r.key)).not.toContain('bestAccuracyEpoch');
+    expect(row('bestEpoch').label).toMatch(/val loss/);
+    // Validation loss bottoms out at epoch 2 while accuracy creeps on to epoch 4.
+    const overfits = fixtureRun({
+      id: 3,
+      epochs: [
+        [0.9, 0.7, 0.6, 0.8, 10],
+        [0.5, 0.82, 0.4, 0.84, 10],
+        [0.4, 0.86, 0.45, 0.85, 10],
+        [0.3, 0.89, 0.5, 0.86, 10],
+      ],
+    });
+    const table = summaryTable([ADAM(), overfits]);
+    const get = (key: string) => table.find((r) => r.key === key)!;
+    expect(get('bestEpoch').values).toEqual([3, 2]);
+    expect(get('bestEpoch').best).toBeNull();
+    // Text, not a figure: an epoch number is not better for being higher.
+    expect(get('bestAccuracyEpoch')).toMatchObject({ label: 'Best epoch by val accuracy', values: ['3', '4'], best: null });
+    expect(table.map((r) => r.key).indexOf('bestAccuracyEpoch')).toBe(table.map((r) => r.key).indexOf('bestEpoch') + 1);
+  });
+
   it('has no best when only one run has a figure', () => {
     const noTest = { ...SGD(), testAccuracy: null };
     expect(summaryTable([ADAM(), noTest]).find((r) => r.key === 'testAccuracy')!.best).toBeNull();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../../../src/shared/reports/compare';
-import { chartDataJson, csvField, tidyCsv } from '../../../../src/shared/reports/export-data';
-import { ADAM, fixtureRun, SGD } from './run-fixtures';
+import { chartDataJson, csvField, LAYER_STATS_CSV_HEADER, layerStatsCsv, tidyCsv } from '../../../../src/shared/reports/export-data';
+import { ADAM, fixtureRun, layerStat, SGD } from './run-fixtures';
 import { parseCsv } from '../../../helpers';
 
 describe('tidy CSV', () => {
@@ -48,6 +48,23 @@ describe('tidy CSV', () => {
     expect(rows[0][1]).toBe('big, "wide"\nnet');
   });
 
+  it('keeps epochs 1..n unless the baseline is asked for; then epoch 0 comes first and leaves the other rows as they were', () => {
+    expect(ADAM().baseline).not.toBeNull();
+    const plain = parseCsv(tidyCsv([ADAM(), SGD()], { smoothing: 0.6 })).slice(1);
+    expect(plain.some((r) => r[2] === '0')).toBe(false);
+    const withBaseline = parseCsv(tidyCsv([ADAM(), SGD()], { smoothing: 0.6, baseline: true })).slice(1);
+    // SGD recorded no baseline: four more rows, all ADAM's.
+    const zero = withBaseline.filter((r) => r[2] === '0');
+    expect(zero.map((r) => [r[0], r[3], r[4], r[5], r[6]])).toEqual([
+      ['1', '0', 'loss', '2.31', '2.31'],
+      ['1', '0', 'accuracy', '0.09', '0.09'],
+      ['1', '0', 'val_loss', '2.3', '2.3'],
+      ['1', '0', 'val_accuracy', '0.1', '0.1'],
+    ]);
+    expect(withBaseline.filter((r) => r[2] !== '0')).toEqual(plain);
+    expect(withBaseline.indexOf(zero[0])).toBe(0);
+  });
+
   it('never lets a spreadsheet run a name as a formula', () => {
     expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
     expect(csvField('@sum')).toBe("'@sum");
@@ -55,7 +72,98 @@ describe('tidy CSV', () => {
   });
 });
 
+describe('layer signals CSV', () => {
+  it('has the documented header and one row per run × probe × layer, figures exact, empty where a figure does not apply', () => {
+    const rows = parseCsv(layerStatsCsv([ADAM(), SGD()]));
+    expect(rows[0]).toEqual([...LAYER_STATS_CSV_HEADER]);
+    expect(rows[0]).toEqual([
+      'run_id',
+      'run',
+      'epoch',
+      'batch',
+      'layer',
+      'name',
+      'grad_norm',
+      'bias_grad_norm',
+      'weight_norm',
+      'update_ratio',
+      'act_mean',
+      'act_std',
+      'dead_fraction',
+      'saturated_fraction',
+      'nonfinite',
+    ]);
+    const data = rows.slice(1);
+    // ADAM: two layers at epochs 0–4; SGD recorded none.
+    expect(data).toHaveLength(10);
+    expect(data.every((r) => r[0] === '1' && r[1] === 'adam lr=0.001')).toBe(true);
+    expect(data.map((r) => r[2])).toEqual(['0', '0', '1', '1', '2', '2', '3', '3', '4', '4']);
+    const [first, output] = data;
+    const s = layerStat(0, 1, 'Dense 1 (relu)');
+    expect(first).toEqual([
+      '1',
+      'adam lr=0.001',
+      '0',
+      '',
+      '1',
+      'Dense 1 (relu)',
+      String(s.gradNorm),
+      String(s.biasGradNorm),
+      '8',
+      '',
+      '0.4',
+      '0.6',
+      '0.02',
+      '',
+      '0',
+    ]);
+    expect(output[5]).toBe('Dense 6 (softmax)');
+    expect(output[12]).toBe(''); // no dead units in a softmax layer
+    expect(data[9][13]).toBe('0.4');
+  });
+
+  it('writes a finer probe’s batch, and leaves a non-finite figure empty beside its count', () => {
+    const run = fixtureRun({
+      id: 5,
+      epochs: [[1, 0.5, 1, 0.5, 3]],
+      layerStats: [layerStat(1, 2, 'Dense 2 (relu)', { batch: 50, gradNorm: Infinity, nonfinite: 4 })],
+    });
+    const [, row] = parseCsv(layerStatsCsv([run]));
+    expect([row[3], row[6], row[14]]).toEqual(['50', '', '4']);
+  });
+
+  it('is just the header for runs without layer signals', () => {
+    expect(layerStatsCsv([SGD()])).toBe(`${LAYER_STATS_CSV_HEADER.join(',')}\n`);
+  });
+});
+
 describe('chart data JSON', () => {
+  it('has each run’s baseline, best epochs and layer signals in snake_case', () => {
+    const data = chartDataJson([ADAM(), SGD()]);
+    expect(data.runs[0].baseline).toEqual({ loss: 2.31, accuracy: 0.09, val_loss: 2.3, val_accuracy: 0.1 });
+    expect(data.runs[1].baseline).toBeNull();
+    expect(data.runs[0]).toMatchObject({ bestEpoch: 3, bestAccuracyEpoch: 3 });
+    expect(data.runs[0].layer_stats).toHaveLength(10);
+    expect(data.runs[0].layer_stats[1]).toEqual({
+      epoch: 0,
+      batch: null,
+      layer: 6,
+      name: 'Dense 6 (softmax)',
+      grad_norm: 0.5,
+      bias_grad_norm: 0.05,
+      weight_norm: 8,
+      update_ratio: null,
+      act_mean: 0.4,
+      act_std: 0.6,
+      dead_fraction: null,
+      saturated_fraction: 0,
+      nonfinite: 0,
+    });
+    expect(data.runs[1].layer_stats).toEqual([]);
+    // The epochs stay 1..n.
+    expect(data.runs[0].epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+  });
+
   it('holds the same values as the CSV, with each run’s label, colour and settings', () => {
     const data = chartDataJson([ADAM(), SGD()], { smoothing: 0.5 });
     expect(JSON.parse(JSON.stringify(data))).toEqual(data);

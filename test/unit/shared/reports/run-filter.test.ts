@@ -15,7 +15,9 @@ function summary(id: number, over: Partial<RunSummary> = {}): RunSummary {
     epochsDone: 20,
     epochsPlanned: 20,
     bestValAccuracy: 0.88,
-    bestEpoch: 12,
+    bestEpoch: 10,
+    bestValLoss: 0.33,
+    bestAccuracyEpoch: 12,
     finalValAccuracy: 0.87,
     finalValLoss: 0.35,
     testAccuracy: 0.87,
@@ -30,6 +32,10 @@ function summary(id: number, over: Partial<RunSummary> = {}): RunSummary {
     tags: [],
     starred: false,
     hasModel: true,
+    savedWeights: 'final',
+    stopReason: null,
+    parentRunId: null,
+    fixFor: null,
     ...over,
   };
 }

@@ -2,7 +2,7 @@
 import { architectureSummary } from '../../../../src/shared/model/architecture';
 import type { ModelSpec } from '../../../../src/shared/model/model-spec';
 import { findPreset } from '../../../../src/shared/model/presets';
-import type { EpochMetrics, RunDetail } from '../../../../src/shared/contract/runs';
+import type { EpochMetrics, LayerStat, RunDetail } from '../../../../src/shared/contract/runs';
 import type { TrainingConfig } from '../../../../src/shared/model/training-config';
 
 export interface FixtureOptions {
@@ -16,6 +16,13 @@ export interface FixtureOptions {
   testAccuracy?: number | null;
   backend?: string | null;
   notes?: string;
+  /** Epoch 0: [loss, accuracy, valLoss, valAccuracy]; none when absent. */
+  baseline?: [number, number, number | null, number | null];
+  layerStats?: LayerStat[];
+  stopReason?: string | null;
+  savedWeights?: 'final' | 'best' | null;
+  parentRunId?: number | null;
+  fixFor?: { kind: string; summary: string } | null;
 }
 
 export function fixtureRun(o: FixtureOptions): RunDetail {
@@ -31,8 +38,11 @@ export function fixtureRun(o: FixtureOptions): RunDetail {
     valAccuracy,
     seconds,
   }));
+  // As the store keeps them: best = lowest validation loss; the highest validation accuracy beside it (earliest on ties).
   const withVal = epochs.filter((e) => e.valAccuracy !== null);
-  const best = withVal.reduce<EpochMetrics | null>((b, e) => (b === null || e.valAccuracy! > b.valAccuracy! ? e : b), null);
+  const bestAcc = withVal.reduce<EpochMetrics | null>((b, e) => (b === null || e.valAccuracy! > b.valAccuracy! ? e : b), null);
+  const withLoss = epochs.filter((e) => e.valLoss !== null);
+  const best = withLoss.reduce<EpochMetrics | null>((b, e) => (b === null || e.valLoss! < b.valLoss! ? e : b), null);
   const last = epochs[epochs.length - 1];
   return {
     id: o.id,
@@ -45,8 +55,10 @@ export function fixtureRun(o: FixtureOptions): RunDetail {
     architecture: architectureSummary(model),
     epochsDone: epochs.length,
     epochsPlanned: config.epochs,
-    bestValAccuracy: best?.valAccuracy ?? null,
+    bestValAccuracy: bestAcc?.valAccuracy ?? null,
     bestEpoch: best?.epoch ?? null,
+    bestValLoss: best?.valLoss ?? null,
+    bestAccuracyEpoch: bestAcc?.epoch ?? null,
     finalValAccuracy: last?.valAccuracy ?? null,
     finalValLoss: last?.valLoss ?? null,
     testAccuracy: o.testAccuracy === undefined ? 0.8 : o.testAccuracy,
@@ -61,12 +73,40 @@ export function fixtureRun(o: FixtureOptions): RunDetail {
     tags: [],
     starred: false,
     hasModel: false,
+    savedWeights: o.testAccuracy === null ? null : (o.savedWeights ?? 'final'),
+    stopReason: o.stopReason ?? null,
+    parentRunId: o.parentRunId ?? null,
+    fixFor: o.fixFor ?? null,
     model,
     config,
     dataset: { id: 'fashion-mnist', source: '/data', trainCount: 480, validationCount: 120, testCount: 10000 },
     environment: { backend: o.backend ?? 'wasm', versions: {}, host: 'h', platform: 'linux', cpus: '2' },
     epochs,
     batchLosses: [],
+    baseline: o.baseline
+      ? { epoch: 0, loss: o.baseline[0], accuracy: o.baseline[1], valLoss: o.baseline[2], valAccuracy: o.baseline[3], seconds: 0.5 }
+      : null,
+    layerStats: o.layerStats ?? [],
+  };
+}
+
+/** One layer's signals at the end of an epoch (epoch 0: before the first step), with figures that fit a healthy relu layer. */
+export function layerStat(epoch: number, layer: number, name: string, over: Partial<LayerStat> = {}): LayerStat {
+  return {
+    epoch,
+    batch: null,
+    layer,
+    name,
+    gradNorm: 0.5 / (epoch + 1),
+    biasGradNorm: 0.05 / (epoch + 1),
+    weightNorm: 8 + epoch,
+    updateRatio: epoch === 0 ? null : 0.001,
+    actMean: 0.4,
+    actStd: 0.6,
+    deadFraction: 0.02,
+    saturatedFraction: null,
+    nonfinite: 0,
+    ...over,
   };
 }
 
@@ -75,6 +115,12 @@ export const ADAM = () =>
   fixtureRun({
     id: 1,
     preset: 'seed-model-3',
+    baseline: [2.31, 0.09, 2.3, 0.1],
+    // The first hidden layer (relu) and the output layer (softmax: saturation, not dead units), epochs 0–4.
+    layerStats: [0, 1, 2, 3, 4].flatMap((e) => [
+      layerStat(e, 1, 'Dense 1 (relu)'),
+      layerStat(e, 6, 'Dense 6 (softmax)', { deadFraction: null, saturatedFraction: 0.1 * e }),
+    ]),
     epochs: [
       [0.9, 0.7, 0.6, 0.78, 10],
       [0.5, 0.82, 0.45, 0.84, 11],
