@@ -14,6 +14,15 @@ export function formatLoss(x: number | null | undefined): string {
   return finite(x) ? x.toFixed(4) : DASH;
 }
 
+/** A norm (a gradient's, a weight's) over many orders of magnitude: 0.0123, 4.56e-5, 1.23e4. */
+export function formatNorm(x: number | null | undefined, digits = 3): string {
+  if (!finite(x)) return DASH;
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e-3 && a < 1e4) return String(Number(x.toPrecision(digits)));
+  return x.toExponential(digits - 1).replace('e+', 'e');
+}
+
 /** Seconds as mm:ss, or h:mm:ss from an hour on. */
 export function formatDuration(seconds: number | null | undefined): string {
   if (!finite(seconds) || seconds < 0) return DASH;

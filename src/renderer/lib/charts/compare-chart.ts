@@ -6,6 +6,7 @@ import { higherIsBetter, METRIC_LABELS, type ChartSeries, type Metric } from '..
 import { svgLineChart } from '../../../shared/reports/svg-chart';
 import { formatAccuracy, formatDuration } from '../format';
 import type { LineChartSpec } from './line-chart';
+import { chanceGuide } from './run-chart';
 
 export interface CompareChartInput {
   metric: Metric;
@@ -41,6 +42,8 @@ export function compareSpec(input: CompareChartInput, png?: { background: 'white
     hover: 'index',
     raw: input.smoothing > 0,
     bestNote: `best (${higherIsBetter(metric) ? 'highest' : 'lowest'})`,
+    // Chance level where the axis already reaches it; otherwise a note at the edge says where it is, so good runs aren't squashed flat.
+    guides: [chanceGuide(isAccuracy(metric) ? 'accuracy' : 'loss', false)],
     ...(png ? { title, legend: 'bottom', background: png.background === 'white' ? '#ffffff' : undefined } : { legend: 'none' }),
   };
 }

@@ -3,7 +3,7 @@
  * charts, comparison charts, and the comparison's PNG export). Pure: chart.js
  * types only, so it runs in plain Node for the tests; chartjs.ts registers and draws.
  */
-import type { ChartConfiguration, ChartDataset, Plugin, TooltipItem } from 'chart.js';
+import type { ChartConfiguration, ChartDataset, ChartType, Plugin, TooltipItem } from 'chart.js';
 import type { LineSeries } from '../../../shared/reports/svg-chart';
 
 export interface XY {
@@ -11,8 +11,39 @@ export interface XY {
   y: number | null;
 }
 
+/** A curve with how it is drawn beyond its colour: the layer charts thicken and dim lines to point at evidence. */
+export interface ChartLine extends LineSeries {
+  /** Line width in CSS pixels; default 2. */
+  width?: number;
+  /** Drawn pale and thin: a line the highlighted evidence is not about. */
+  dim?: boolean;
+}
+
+/** A dashed horizontal reference line, such as chance level. */
+export interface Guide {
+  y: number;
+  /** Written beside the line: "Chance". */
+  label: string;
+  /** The value as the axis writes it, for the note when the line is off the plot: "Chance 2.303 ↑". */
+  value: string;
+  /** The y axis reaches the line even where no curve does; otherwise it is drawn only where the axis already is. */
+  fit?: boolean;
+}
+
+/** Epochs to shade (inclusive), where a finding's evidence lies. */
+export interface Band {
+  from: number;
+  to: number;
+}
+
+/** What the annotations plugin draws, passed in the chart's options (so a live chart can change it in place). */
+export interface Annotations {
+  guides: Guide[];
+  band: Band | null;
+}
+
 export interface LineChartSpec {
-  series: LineSeries[];
+  series: ChartLine[];
   x: {
     title: string;
     min: number;
@@ -22,6 +53,7 @@ export interface LineChartSpec {
   };
   y: {
     title?: string;
+    min?: number;
     max?: number;
     log?: boolean;
     tick: (y: number) => string;
@@ -39,6 +71,10 @@ export interface LineChartSpec {
   legend: 'top' | 'bottom' | 'none';
   /** Fill behind the chart; absent = transparent. */
   background?: string;
+  /** Dashed reference lines across the plot. */
+  guides?: Guide[];
+  /** A translucent band over these epochs: the evidence of the finding being looked at. */
+  band?: Band | null;
 }
 
 type Role = 'line' | 'raw' | 'best';
@@ -60,11 +96,84 @@ const backgroundPlugin = (color: string): Plugin<'line'> => ({
   },
 });
 
+export const ANNOTATIONS_ID = 'layerlabAnnotations';
+declare module 'chart.js' {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- chart.js declares it with this parameter
+  interface PluginOptionsByType<TType extends ChartType> {
+    layerlabAnnotations: Annotations;
+  }
+}
+const BAND_FILL = 'rgba(245, 158, 11, 0.16)';
+const BAND_EDGE = 'rgba(217, 119, 6, 0.55)';
+const GUIDE_COLOR = '#6b7280';
+
+/** The band's x range: the epochs themselves, or half an epoch either side of a single one (so it shows). */
+export function bandExtent(band: Band): { from: number; to: number } {
+  const from = Math.min(band.from, band.to);
+  const to = Math.max(band.from, band.to);
+  return from === to ? { from: from - 0.5, to: to + 0.5 } : { from, to };
+}
+
+/**
+ * Draws the evidence band and the guides under the curves. One plugin object for
+ * every chart; what it draws comes from options.plugins.layerlabAnnotations, which
+ * the live chart swaps in place like the rest of its options.
+ */
+export const annotationsPlugin: Plugin<'line'> = {
+  id: ANNOTATIONS_ID,
+  beforeDatasetsDraw(chart, _args, options: Partial<Annotations> | undefined) {
+    const { ctx, chartArea: area } = chart;
+    const { x, y } = chart.scales;
+    if (!area || !x || !y) return;
+    const clampX = (px: number) => Math.min(area.right, Math.max(area.left, px));
+    ctx.save();
+    if (options?.band) {
+      const { from, to } = bandExtent(options.band);
+      const left = clampX(x.getPixelForValue(from));
+      const right = clampX(x.getPixelForValue(to));
+      if (right > left) {
+        ctx.fillStyle = BAND_FILL;
+        ctx.fillRect(left, area.top, right - left, area.bottom - area.top);
+        ctx.strokeStyle = BAND_EDGE;
+        ctx.lineWidth = 1;
+        ctx.strokeRect(left, area.top, right - left, area.bottom - area.top);
+      }
+    }
+    ctx.font = `11px ${chart.options.font?.family ?? 'system-ui, sans-serif'}`;
+    ctx.fillStyle = GUIDE_COLOR;
+    ctx.strokeStyle = GUIDE_COLOR;
+    ctx.textAlign = 'right';
+    for (const g of options?.guides ?? []) {
+      const py = y.getPixelForValue(g.y);
+      if (!Number.isFinite(py)) continue;
+      if (py < area.top - 0.5 || py > area.bottom + 0.5) {
+        // Off the plot: say where it is rather than stretch the axis over it.
+        const above = py < area.top;
+        ctx.textBaseline = above ? 'top' : 'bottom';
+        ctx.fillText(`${g.label} ${g.value} ${above ? '↑' : '↓'}`, area.right - 4, above ? area.top + 2 : area.bottom - 2);
+        continue;
+      }
+      ctx.lineWidth = 1;
+      ctx.setLineDash([5, 4]);
+      ctx.beginPath();
+      ctx.moveTo(area.left, py);
+      ctx.lineTo(area.right, py);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      // Above the line, unless that would leave the plot.
+      const below = py - area.top < 14;
+      ctx.textBaseline = below ? 'top' : 'bottom';
+      ctx.fillText(g.label, area.right - 4, below ? py + 2 : py - 2);
+    }
+    ctx.restore();
+  },
+};
+
 // clip > 0: markers on the first and last epoch (the plot's edges) show whole.
-const lineStyle = (color: string) => ({
+const lineStyle = (color: string, width = 2) => ({
   borderColor: color,
   backgroundColor: color,
-  borderWidth: 2,
+  borderWidth: width,
   pointHoverRadius: 4,
   tension: 0,
   clip: 6,
@@ -96,11 +205,12 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
   spec.series.forEach((s, i) => {
     const data = s.points.map((p) => ({ x: p.x, y: usable(p.y) ? p.y : null }));
     // Dots help read a short run; on a long one they would hide the line.
-    add('line', i, {
-      label: s.label,
-      data,
-      ...(s.faint ? faintStyle(s.color) : { ...lineStyle(s.color), pointRadius: (c) => (c.dataset.data.length > 40 ? 0 : 2) }),
-    });
+    const style = s.faint
+      ? faintStyle(s.color)
+      : s.dim
+        ? { ...lineStyle(faint(s.color, 0.3), 1.2), pointRadius: 0, order: 2 }
+        : { ...lineStyle(s.color, s.width), pointRadius: (c: { dataset: { data: unknown[] } }) => (c.dataset.data.length > 40 ? 0 : 2) };
+    add('line', i, { label: s.label, data, ...style });
     if (spec.raw)
       add('raw', i, { label: `${s.label} (raw)`, data: s.points.map((p) => ({ x: p.x, y: usable(p.raw) ? p.raw : null })), ...faintStyle(s.color) });
     if (s.best && usable(s.best.y)) add('best', i, { label: `${s.label} (best)`, data: [{ x: s.best.x, y: s.best.y }], ...bestStyle(s.color) });
@@ -110,10 +220,13 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
 
   const { x, y } = spec;
   const max = x.max ?? Infinity;
+  const guides = (spec.guides ?? []).filter((g) => Number.isFinite(g.y) && (!y.log || g.y > 0));
+  const fitted = guides.filter((g) => g.fit).map((g) => g.y);
+  const annotations: Annotations = { guides, band: spec.band ?? null };
   return {
     type: 'line',
     data: { datasets },
-    plugins: spec.background ? [backgroundPlugin(spec.background)] : [],
+    plugins: spec.background ? [backgroundPlugin(spec.background), annotationsPlugin] : [annotationsPlugin],
     options: {
       animation: false,
       responsive: true,
@@ -131,12 +244,17 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
         },
         y: {
           type: y.log ? 'logarithmic' : 'linear',
+          min: y.min,
           max: y.max,
+          // Fitted guides pull the axis out to reach them (chance level on a run that starts there).
+          suggestedMin: fitted.length ? Math.min(...fitted) : undefined,
+          suggestedMax: fitted.length ? Math.max(...fitted) : undefined,
           title: { display: y.title !== undefined, text: y.title },
           ticks: { callback: (v) => y.tick(Number(v)), maxTicksLimit: 8 },
         },
       },
       plugins: {
+        layerlabAnnotations: annotations,
         title: { display: spec.title !== undefined, text: spec.title, font: { size: 14, weight: 'bold' } },
         legend:
           spec.legend === 'top'
@@ -150,7 +268,11 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
           filter: (item: TooltipItem<'line'>) => named(item.datasetIndex),
           callbacks: {
             // On a time axis x is seconds, so the epoch is the point's place in its run.
-            title: ([item]) => (!item ? '' : `Epoch ${x.format ? item.dataIndex + 1 : Number((item.parsed.x ?? 0).toFixed(2))}`),
+            title: ([item]) => {
+              if (!item) return '';
+              const epoch = x.format ? item.dataIndex + 1 : Number((item.parsed.x ?? 0).toFixed(2));
+              return epoch === 0 ? 'Epoch 0 (before training)' : `Epoch ${epoch}`;
+            },
             label: (item) => {
               const s = spec.series[seriesOf[item.datasetIndex]];
               const p = s?.points[item.dataIndex];
