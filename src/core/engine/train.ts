@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet, TrainValidationSplit } from '../data/types';
-import type { EpochMetrics } from '../../shared/contract/runs';
+import type { EpochMetrics, LayerStat } from '../../shared/contract/runs';
 import type { TrainingConfig } from '../../shared/model/training-config';
-import { makeOptimizer, regularizationLoss } from './build-model';
+import { makeOptimizer } from './build-model';
+import { BestWeights, EarlyStopper, stopReasonText } from './early-stopping';
 import { TrainingDivergedError, TrainingSetupError } from './errors';
+import { argMax, evaluate, type Evaluation, forwardPass, NUM_CLASSES, sampleShape, trainingLoss } from './forward';
+import { chooseProbe, LayerProbe } from './probe';
+import { epochOrder } from './shuffle';
 
-/** Keras's backend epsilon: probabilities (when there are no logits) are clipped to [ε, 1 − ε] before the log. */
-const EPSILON = 1e-7;
-const NUM_CLASSES = 10;
-/** Images per forward pass when evaluating: large enough to be fast, small enough to stay light. */
-const EVAL_CHUNK = 1000;
+export { evaluate, type Evaluation } from './forward';
 
 export interface BatchInfo {
   /** 1-based. */
@@ -27,10 +27,19 @@ export interface TrainOptions {
   model: tf.LayersModel;
   config: TrainingConfig;
   data: TrainValidationSplit;
-  /** Evaluated once after the last epoch, only if training completed. */
+  /** Evaluated once after the last epoch, only if training completed (with the best epoch's weights when they were restored). */
   test?: ImageSet;
   onBatch?(info: BatchInfo): void;
   onEpoch?(metrics: EpochMetrics): void;
+  /** The epoch-0 evaluation, before the first step and before the first onBatch. */
+  onBaseline?(metrics: EpochMetrics): void;
+  /** The layer signals of one probe: at epoch 0, after every epoch (before its onEpoch), and every config.probeEveryBatches batches. */
+  onLayerStats?(stats: LayerStat[]): void;
+  /**
+   * Measure the epoch-0 baseline and the layer signals (default true). Off, no
+   * probe runs at all: benchmarks measure what the probes cost with it.
+   */
+  probes?: boolean;
   /** Asked before every batch; true ends training with status 'cancelled'. */
   shouldStop?(): boolean;
   /** Give the event loop a turn every this many batches (default 1), so a cancel message can arrive. */
@@ -43,148 +52,18 @@ export interface TrainOptions {
   optimizer?: tf.Optimizer;
 }
 
-export interface Evaluation {
-  loss: number;
-  accuracy: number;
-}
-
 export interface TrainResult {
   status: 'completed' | 'cancelled';
   epochs: EpochMetrics[];
   test?: Evaluation;
-}
-
-/** mulberry32: tiny, fast, and the same sequence on every platform. */
-function prng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * The order the training images are visited in one epoch. Depends only on
- * (seed, epoch), not on earlier epochs, and mixes the two so that seed 42's
- * second epoch is not seed 43's first.
- */
-export function epochOrder(count: number, seed: number, epoch: number): Uint32Array {
-  const random = prng(Math.imul(seed, 0x9e3779b1) ^ Math.imul(epoch, 0x85ebca6b));
-  const order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return order;
-}
-
-/**
- * The forward pass, ending at the softmax's input (logits) when the model
- * ends in a softmax. Keras (TF 2) computes categorical cross-entropy from
- * those logits whenever the output is a softmax; only other outputs go
- * through clipped probabilities. From logits the gradient stays alive for
- * confidently wrong predictions, and a learning rate that is far too high
- * runs into NaN (reported as divergence) instead of stalling at the clipped
- * maximum loss of −log(1e-7) ≈ 16.1 with a dead network.
- */
-type Forward = (x: tf.Tensor, training: boolean) => { output: tf.Tensor; logits: boolean };
-
-function forwardPass(model: tf.LayersModel): Forward {
-  const whole: Forward = (x, training) => ({ output: model.apply(x, { training }) as tf.Tensor, logits: false });
-  if (!(model instanceof tf.Sequential) || model.layers.length === 0) return whole;
-  const body = model.layers.slice(0, -1);
-  const last = model.layers[model.layers.length - 1];
-  const lastConfig = last.getConfig() as { activation?: string };
-  if (lastConfig.activation !== 'softmax') return whole;
-  const runBody = (x: tf.Tensor, training: boolean) => body.reduce((h, layer) => layer.apply(h, { training }) as tf.Tensor, x);
-
-  if (last.getClassName() === 'Activation') return (x, training) => ({ output: runBody(x, training), logits: true });
-  if (last.getClassName() === 'Dense') {
-    // The layer's own variables, so the gradient reaches them as if the layer had run.
-    const weight = (suffix: string) => last.trainableWeights.find((w) => w.name.endsWith(suffix))?.read();
-    const kernel = weight('/kernel');
-    const bias = weight('/bias');
-    if (!kernel) return whole;
-    return (x, training) => ({ output: tf.fused.matMul({ a: runBody(x, training) as tf.Tensor2D, b: kernel as tf.Tensor2D, bias }), logits: true });
-  }
-  return whole;
-}
-
-function crossEntropy(oneHot: tf.Tensor, output: tf.Tensor, logits: boolean): tf.Scalar {
-  return tf.tidy(() => {
-    if (logits) return tf.mean(tf.sub(tf.logSumExp(output, -1), tf.sum(tf.mul(oneHot, output), -1))) as tf.Scalar;
-    const p = tf.clipByValue(output, EPSILON, 1 - EPSILON);
-    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(p)), -1))) as tf.Scalar;
-  });
-}
-
-/** −log p(label) for one row of logits or probabilities, in float64. */
-function rowLoss(row: Float32Array, offset: number, width: number, label: number, logits: boolean): number {
-  if (!logits) return -Math.log(Math.min(Math.max(row[offset + label], EPSILON), 1 - EPSILON));
-  let max = -Infinity;
-  for (let k = 0; k < width; k++) max = Math.max(max, row[offset + k]);
-  let sum = 0;
-  for (let k = 0; k < width; k++) sum += Math.exp(row[offset + k] - max);
-  return max + Math.log(sum) - row[offset + label];
-}
-
-function argMax(row: Float32Array | Int32Array | Uint8Array, offset: number, width: number): number {
-  let best = 0;
-  for (let k = 1; k < width; k++) if (row[offset + k] > row[offset + best]) best = k;
-  return best;
-}
-
-function sampleShape(model: tf.LayersModel, set: ImageSet): number[] {
-  const shape = model.inputs[0].shape.slice(1) as number[];
-  const size = shape.reduce((a, b) => a * b, 1);
-  if (size !== set.rows * set.cols) {
-    throw new TrainingSetupError(`The model expects inputs of shape (${shape.join(', ')}) but the images are ${set.rows}×${set.cols}`);
-  }
-  return shape;
-}
-
-/** Mean categorical cross-entropy and accuracy over a whole set, in inference mode (Dropout off, BatchNormalization on its moving statistics). */
-export async function evaluate(model: tf.LayersModel, set: ImageSet, chunk = EVAL_CHUNK): Promise<Evaluation> {
-  const shape = sampleShape(model, set);
-  const pixels = set.rows * set.cols;
-  const forward = forwardPass(model);
-  let lossSum = 0;
-  let correct = 0;
-  for (let start = 0; start < set.count; start += chunk) {
-    const n = Math.min(chunk, set.count - start);
-    let logits = false;
-    const outputs = tf.tidy(() => {
-      const x = tf.tensor(set.images.subarray(start * pixels, (start + n) * pixels), [n, ...shape]);
-      const pass = forward(x, false);
-      logits = pass.logits;
-      return pass.output;
-    });
-    const out = (await outputs.data()) as Float32Array;
-    outputs.dispose();
-    const width = out.length / n;
-    for (let i = 0; i < n; i++) {
-      const label = set.labels[start + i];
-      lossSum += rowLoss(out, i * width, width, label, logits);
-      if (argMax(out, i * width, width) === label) correct++;
-    }
-    // Keep the process responsive (IPC, a cancel flag) during a long evaluation.
-    await new Promise((r) => setImmediate(r));
-  }
-  // Keras's evaluate reports the weight penalties (L1/L2 regularizers) as part of the loss, as fit does.
-  return { loss: lossSum / set.count + penaltyOf(model), accuracy: correct / set.count };
-}
-
-/** The current L1/L2 weight penalty of the whole model (0 without regularizers). */
-function penaltyOf(model: tf.LayersModel): number {
-  const penalty = tf.tidy(() => regularizationLoss(model) ?? tf.scalar(0));
-  const value = penalty.dataSync()[0];
-  penalty.dispose();
-  return value;
+  /** Epoch 0: loss and accuracy on the probe batch and on the validation split before the first step; null with probes off. */
+  baseline: EpochMetrics | null;
+  /** Why a completed run trained fewer epochs than planned ("stopped early at epoch 9 (best 6)"); null when it did not. */
+  stopReason: string | null;
+  /** Which weights the model holds (and the test figures are of): the last epoch's, or the best epoch's restored by early stopping. */
+  weights: 'final' | 'best';
+  /** The best epoch by early stopping's monitor; null without early stopping. */
+  bestEpoch: number | null;
 }
 
 function divergedError(epoch: number, batch: number, batches: number, loss: number, lr: number): Error {
@@ -197,10 +76,12 @@ function divergedError(epoch: number, batch: number, batches: number, loss: numb
 
 /**
  * Trains a compiled-or-not tfjs model the way Keras's fit would (categorical
- * cross-entropy, running-mean metrics, validation after each epoch), but with
- * a seeded shuffle, per-batch progress, cancellation between batches and a
- * clear error when the loss blows up. Model weights are the caller's; every
- * other tensor made here is freed before returning or throwing.
+ * cross-entropy, running-mean metrics, validation after each epoch, Keras's
+ * EarlyStopping when the config asks for it), but with a seeded shuffle,
+ * per-batch progress, cancellation between batches, a clear error when the
+ * loss blows up, and the layer signals of a fixed probe batch before training
+ * and after every epoch. Model weights are the caller's; every other tensor
+ * made here is freed before returning or throwing.
  */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { model, config, data } = opts;
@@ -213,6 +94,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (batches === 0) {
     throw new TrainingSetupError('There are no training images left after the validation split; raise the limit or lower the validation split');
   }
+  const stopping = config.earlyStopping ?? null;
+  if (stopping && data.validation.count === 0) {
+    throw new TrainingSetupError(
+      `Early stopping watches ${stopping.monitor} on the validation images, but this run holds none out; set a validation split above 0 or turn early stopping off`,
+    );
+  }
+  const probes = opts.probes !== false;
+  const probeEvery = probes && config.probeEveryBatches ? Math.max(1, Math.floor(config.probeEveryBatches)) : null;
 
   // One buffer each for a batch of images and labels, refilled every batch.
   const xBuffer = new Float32Array(batchSize * pixels);
@@ -222,8 +111,43 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const optimizer = opts.optimizer ?? makeOptimizer(config);
   const ownsOptimizer = opts.optimizer === undefined;
   const epochs: EpochMetrics[] = [];
+  const stopper = stopping ? new EarlyStopper(stopping) : null;
+  const best = stopping?.restoreBest ? new BestWeights(model) : null;
+  let probe: LayerProbe | null = null;
+  let baseline: EpochMetrics | null = null;
+  let stopReason: string | null = null;
+  let weights: TrainResult['weights'] = 'final';
+  // A model with no layer the probe watches (not one the model builder makes) reports no rows at all.
+  const report = (stats: LayerStat[]) => {
+    if (stats.length > 0) opts.onLayerStats?.(stats);
+  };
+  const result = (status: TrainResult['status']): TrainResult => ({
+    status,
+    epochs,
+    baseline,
+    stopReason,
+    weights,
+    bestEpoch: stopper?.bestEpoch ?? null,
+  });
 
   try {
+    if (probes) {
+      const probeImages = chooseProbe(set, config.seed);
+      const onProbe = await evaluate(model, probeImages);
+      const validation = data.validation.count > 0 ? await evaluate(model, data.validation) : null;
+      baseline = {
+        epoch: 0,
+        loss: onProbe.loss,
+        accuracy: onProbe.accuracy,
+        valLoss: validation?.loss ?? null,
+        valAccuracy: validation?.accuracy ?? null,
+        seconds: 0,
+      };
+      opts.onBaseline?.(baseline);
+      probe = new LayerProbe(model, probeImages);
+      report(await probe.measure(0, null));
+    }
+
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       const started = performance.now();
       const order = epochOrder(set.count, config.seed, epoch);
@@ -233,7 +157,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
       for (let b = 0; b < batches; b++) {
         if (b % yieldEvery === 0) await new Promise((r) => setImmediate(r));
-        if (opts.shouldStop?.()) return { status: 'cancelled', epochs };
+        if (opts.shouldStop?.()) return result('cancelled');
+
+        const number = b + 1;
+        // The epoch's last batch is probed at the end of the epoch, not here as well.
+        const batchProbe = probeEvery !== null && number % probeEvery === 0 && number !== batches;
+        // The update ratio a probe reports is that of the step just before it.
+        if (probe && (batchProbe || number === batches)) probe.snapshotKernels();
 
         const from = b * batchSize;
         const n = Math.min(batchSize, set.count - from);
@@ -253,30 +183,31 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
               const pass = forward(xs, true);
               // Kept past minimize's tidy: accuracy comes from this same forward pass.
               outputs = tf.keep(pass.output);
-              const loss = crossEntropy(ys, pass.output, pass.logits);
               // Keras minimises (and reports) the cross-entropy plus every layer's weight penalty.
-              const penalty = regularizationLoss(model);
-              return penalty ? tf.add(loss, penalty) : loss;
+              return trainingLoss(model, ys, pass);
             },
             true,
             variables,
           );
           const loss = (await lossTensor!.data())[0];
-          if (!Number.isFinite(loss)) throw divergedError(epoch, b + 1, batches, loss, config.learningRate);
+          if (!Number.isFinite(loss)) throw divergedError(epoch, number, batches, loss, config.learningRate);
           const p = (await outputs!.data()) as Float32Array;
           for (let i = 0; i < n; i++) if (argMax(p, i * NUM_CLASSES, NUM_CLASSES) === argMax(yBuffer, i * NUM_CLASSES, NUM_CLASSES)) correct++;
           lossSum += loss * n;
           seen += n;
-          opts.onBatch?.({ epoch, batch: b + 1, batches, loss: lossSum / seen, batchLoss: loss });
+          opts.onBatch?.({ epoch, batch: number, batches, loss: lossSum / seen, batchLoss: loss });
         } finally {
           xs.dispose();
           ys.dispose();
           outputs?.dispose();
           lossTensor?.dispose();
         }
+        if (probe && batchProbe) report(await probe.measure(epoch, number));
       }
 
       const validation = data.validation.count > 0 ? await evaluate(model, data.validation) : null;
+      // Part of the epoch's time: what the signals cost is visible in the figures.
+      if (probe) report(await probe.measure(epoch, null));
       const metrics: EpochMetrics = {
         epoch,
         loss: lossSum / seen,
@@ -287,11 +218,28 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       };
       epochs.push(metrics);
       opts.onEpoch?.(metrics);
+
+      if (stopper) {
+        const verdict = stopper.update(metrics);
+        if (verdict.improved) best?.keep();
+        if (verdict.stop) {
+          // Stopping after the last planned epoch is just the end of training.
+          if (epoch < config.epochs) stopReason = stopReasonText(epoch, stopper.bestEpoch);
+          break;
+        }
+      }
     }
+
+    // Keras restores only when it stops early; here the best epoch's weights are kept whenever they are not the last ones.
+    const last = epochs.at(-1)?.epoch ?? null;
+    if (best && stopper?.bestEpoch != null && stopper.bestEpoch !== last && best.restore()) weights = 'best';
   } finally {
     if (ownsOptimizer) optimizer.dispose();
+    probe?.dispose();
+    best?.release();
   }
 
-  const test = opts.test ? await evaluate(model, opts.test) : undefined;
-  return { status: 'completed', epochs, test };
+  const done = result('completed');
+  if (opts.test) done.test = await evaluate(model, opts.test);
+  return done;
 }

@@ -69,7 +69,12 @@ interface JobHooks {
   inTensorflow(backend: string): void;
 }
 
-async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<'completed' | 'cancelled'> {
+interface JobEnd {
+  status: 'completed' | 'cancelled';
+  stopReason: string | null;
+}
+
+async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEnd> {
   const problems = summarizeModel(job.model).problems;
   if (problems.length > 0) throw new TrainingSetupError(`The model cannot be trained: ${problems[0].message}`);
 
@@ -110,21 +115,24 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<'comp
         void port.post({ type: 'batch', epoch, batch, batches: total, loss: batchLoss, meanLoss: loss });
       }
     },
+    onBaseline: (metrics) => void port.post({ type: 'baseline', metrics }),
+    onLayerStats: (stats) => void port.post({ type: 'layer-stats', stats }),
     onEpoch: (metrics) => void port.post({ type: 'epoch', metrics }),
   });
-  if (result.test) void port.post({ type: 'test', loss: result.test.loss, accuracy: result.test.accuracy });
+  const weights = result.weights;
+  if (result.test) void port.post({ type: 'test', loss: result.test.loss, accuracy: result.test.accuracy, weights });
   if (result.status === 'completed' && job.modelDir) {
     // A model that cannot be saved costs the export, not the run: its metrics are already recorded.
     try {
       const path = await saveModel(model, job.modelDir);
-      await port.post({ type: 'model-saved', path });
+      await port.post({ type: 'model-saved', path, weights });
     } catch (error) {
       process.stderr.write(
         `Run ${job.runId}: the trained model could not be saved to ${job.modelDir}: ${error instanceof Error ? error.message : String(error)}\n`,
       );
     }
   }
-  return result.status;
+  return { status: result.status, stopReason: result.stopReason };
 }
 
 function main(): void {
@@ -176,7 +184,11 @@ function main(): void {
     if (message.type === 'start' && !started) {
       started = true;
       const hooks: JobHooks = { cancelled: () => cancelRequested, inTensorflow: (name) => (backend = name) };
-      runJob(message.job, port, hooks).then((status) => end({ type: 'finished', status }), fail);
+      // stopReason only when early stopping ended the run: 'finished' stays as it was for every other run.
+      runJob(message.job, port, hooks).then(
+        ({ status, stopReason }) => end({ type: 'finished', status, ...(stopReason ? { stopReason } : {}) }),
+        fail,
+      );
     }
   });
 }

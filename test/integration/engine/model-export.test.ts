@@ -276,7 +276,7 @@ describe('the trainer saving the model', () => {
       expect(code).toBe(0);
       const types = messages.map((m) => m.type);
       expect(types.slice(-3)).toEqual(['test', 'model-saved', 'finished']);
-      expect(messages.find((m) => m.type === 'model-saved')).toEqual({ type: 'model-saved', path: dir });
+      expect(messages.find((m) => m.type === 'model-saved')).toEqual({ type: 'model-saved', path: dir, weights: 'final' });
       expect(messages.at(-1)).toEqual({ type: 'finished', status: 'completed' });
       expect(readdirSync(join(dir, '..'))).toEqual(['run-7']);
       expect(readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);

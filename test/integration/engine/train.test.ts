@@ -92,7 +92,8 @@ describe('train on a Fashion-MNIST subset', () => {
     const { config, model, data } = setup({});
     let batches = 0;
     const result = await train({ model, config, data, test: fashion.test, onBatch: () => batches++, shouldStop: () => batches >= 3 });
-    expect(result).toEqual({ status: 'cancelled', epochs: [] });
+    expect(result).toMatchObject({ status: 'cancelled', epochs: [], stopReason: null, weights: 'final' });
+    expect(result.test).toBeUndefined();
     expect(batches).toBe(3);
     model.dispose();
   });

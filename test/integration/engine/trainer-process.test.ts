@@ -1,4 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FromTrainer, TrainJob } from '../../../src/core/engine/protocol';
 import { findPreset } from '../../../src/shared/model/presets';
@@ -82,7 +85,46 @@ describe('trainer process (child_process.fork)', () => {
     expect(epochs[0].metrics.valAccuracy).toBeGreaterThan(0.5);
     const [test] = ofType(messages, 'test');
     expect(test.accuracy).toBeGreaterThan(0.5);
+    expect(test.weights).toBe('final');
     expect(messages.map((m) => m.type).indexOf('test')).toBeGreaterThan(messages.map((m) => m.type).indexOf('epoch'));
+  });
+
+  it('reports the epoch-0 baseline and the layer signals before the first batch, and the signals of every epoch before the epoch', async () => {
+    const { messages, code } = await runTrainer(job({ config: { ...job().config, epochs: 2 } }));
+    expect(code).toBe(0);
+    const types = messages.map((m) => m.type);
+    expect(types.slice(0, 4)).toEqual(['started', 'baseline', 'layer-stats', 'batch']);
+    const [baseline] = ofType(messages, 'baseline');
+    expect(baseline.metrics).toMatchObject({ epoch: 0, seconds: 0 });
+    expect(baseline.metrics.valLoss!).toBeGreaterThan(2);
+    const stats = ofType(messages, 'layer-stats');
+    expect(stats.map((m) => m.stats[0].epoch)).toEqual([0, 1, 2]);
+    expect(stats.every((m) => m.stats.length === 6 && m.stats.every((r) => r.batch === null && r.name.startsWith('Dense')))).toBe(true);
+    // Each epoch's signals arrive just before the epoch itself.
+    types.forEach((type, i) => {
+      if (type === 'epoch') expect(types[i - 1]).toBe('layer-stats');
+    });
+  });
+
+  it('stops early, restores the best epoch, and says so in the test score, the saved model and the end', async () => {
+    const modelDir = join(mkdtempSync(join(tmpdir(), 'layerlab-trainer-')), 'model');
+    try {
+      const earlyStopping = { monitor: 'val_loss' as const, patience: 2, minDelta: 0, restoreBest: true };
+      const { messages, code } = await runTrainer(job({ config: { ...job().config, epochs: 20, earlyStopping }, modelDir }));
+      expect(code).toBe(0);
+      const epochs = ofType(messages, 'epoch').map((m) => m.metrics);
+      const stopped = epochs.length;
+      expect(stopped).toBeLessThan(20);
+      const losses = epochs.map((e) => e.valLoss!);
+      const best = losses.indexOf(Math.min(...losses)) + 1;
+      expect(messages.at(-1)).toEqual({ type: 'finished', status: 'completed', stopReason: `stopped early at epoch ${stopped} (best ${best})` });
+      expect(ofType(messages, 'test')[0].weights).toBe('best');
+      expect(ofType(messages, 'model-saved')).toEqual([{ type: 'model-saved', path: modelDir, weights: 'best' }]);
+      expect(existsSync(join(modelDir, 'model.json'))).toBe(true);
+      expect(ofType(messages, 'layer-stats')).toHaveLength(stopped + 1);
+    } finally {
+      rmSync(join(modelDir, '..'), { recursive: true, force: true });
+    }
   });
 
   it('samples about 50 batch messages an epoch, always including the last batch', async () => {

@@ -1,0 +1,31 @@
+/** Seeded orders of the training images: the same on every platform for the same seed. */
+
+/** mulberry32: tiny, fast, and the same sequence on every platform. */
+function prng(seed: number): () => number {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The order the training images are visited in one epoch. Depends only on
+ * (seed, epoch), not on earlier epochs, and mixes the two so that seed 42's
+ * second epoch is not seed 43's first. Epoch 0 is never trained: the probe
+ * batch is drawn from its order.
+ */
+export function epochOrder(count: number, seed: number, epoch: number): Uint32Array {
+  const random = prng(Math.imul(seed, 0x9e3779b1) ^ Math.imul(epoch, 0x85ebca6b));
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
+}
