@@ -349,6 +349,16 @@ describe('WebSocket: the contract', () => {
     }
     const unknownPreset = await c.call('startRun', [{ presetId: 'nope', model: preset.model, config: { ...preset.config, limit: 1000, epochs: 1 } }]);
     expect(unknownPreset.ok).toBe(false);
+    // "Train again with this fix" from a run that is not there.
+    const noParent = await c.call('startRun', [
+      {
+        model: preset.model,
+        config: { ...preset.config, limit: 1000, epochs: 1 },
+        parentRunId: 42,
+        fixFor: { kind: 'overfitting', summary: 'stop early' },
+      },
+    ]);
+    expect(noParent.ok === false && noParent.error).toMatch(/no run with id 42 to train again from/);
     expect(await c.ok<RunSummary[]>('listRuns')).toEqual([]);
     expect(c.events.filter((e) => e.type === 'run-updated')).toEqual([]);
   });
@@ -377,6 +387,11 @@ describe('WebSocket: training events', () => {
       expect(progress.length).toBeGreaterThanOrEqual(1);
       const epochs = client.events.filter((e) => e.type === 'run-epoch' && e.runId === id);
       expect(epochs).toHaveLength(1);
+      // Epoch 0 before the first step, and the layer signals of each probe (before training and after the epoch).
+      const baselines = client.events.filter((e) => e.type === 'run-baseline' && e.runId === id);
+      expect(baselines).toHaveLength(1);
+      const probes = client.events.flatMap((e) => (e.type === 'run-layer-stats' && e.runId === id ? [e.stats] : []));
+      expect(probes.map((stats) => stats[0]?.epoch)).toEqual([0, 1]);
     }
     const lastProgress = c.events.filter((e) => e.type === 'run-progress').at(-1);
     expect(lastProgress?.type === 'run-progress' && lastProgress.progress).toMatchObject({ epoch: 1, epochs: 1 });
@@ -388,6 +403,11 @@ describe('WebSocket: training events', () => {
     expect(runs[0].testAccuracy).toBeLessThanOrEqual(1);
     const detail = await c.ok<RunDetail>('getRun', [id]);
     expect(detail.epochs).toHaveLength(1);
+    expect(detail.baseline).toMatchObject({ epoch: 0 });
+    expect(new Set(detail.layerStats.map((s) => s.epoch))).toEqual(new Set([0, 1]));
+    const [many] = await c.ok<RunDetail[]>('getRuns', [[id]]);
+    expect(many.layerStats).toEqual(detail.layerStats);
+    expect(many.baseline).toEqual(detail.baseline);
     expect(detail.dataset).toMatchObject({ trainCount: 800, validationCount: 200, testCount: 10000 });
   });
 });

@@ -93,6 +93,53 @@ describe('export of the curves’ data', () => {
     expect(e2.values.loss.value).toBe(adam.epochs[1].loss);
     // Debiased EMA of two points with weight 0.5: (0.5·a + b) / 1.5.
     expect(e2.values.loss.smoothed).toBeCloseTo((0.5 * adam.epochs[0].loss + adam.epochs[1].loss) / 1.5, 10);
+    // The baseline and the layer signals, as `show --json` has them.
+    expect(data.runs[0].baseline).toEqual({
+      loss: adam.baseline.loss,
+      accuracy: adam.baseline.accuracy,
+      val_loss: adam.baseline.val_loss,
+      val_accuracy: adam.baseline.val_accuracy,
+    });
+    expect(data.runs[0].layer_stats).toEqual(adam.layer_stats);
+    expect(data.runs[1].layer_stats).toEqual(sgd.layer_stats);
+    expect(data.runs[0].epochs.map((e: any) => e.epoch)).toEqual([1, 2]);
+  });
+
+  it('csv --baseline: epoch 0 first for each run, the other rows unchanged', async () => {
+    const r = await cli('export', String(adam.id), String(sgd.id), '--format', 'csv', '--baseline', '--out', out('curves0.csv'), '--db', dbA);
+    expect(r.code, r.stderr).toBe(0);
+    const [, ...rows] = parseCsv(readFileSync(out('curves0.csv'), 'utf8'));
+    expect(rows).toHaveLength(2 * 3 * 4);
+    for (const run of [adam, sgd]) {
+      const zero = rows.filter((x) => x[0] === String(run.id) && x[2] === '0');
+      expect(zero.map((x) => [x[3], x[4], Number(x[5])])).toEqual([
+        ['0', 'loss', run.baseline.loss],
+        ['0', 'accuracy', run.baseline.accuracy],
+        ['0', 'val_loss', run.baseline.val_loss],
+        ['0', 'val_accuracy', run.baseline.val_accuracy],
+      ]);
+    }
+  });
+
+  it('layer-stats: one row per run, probe and layer with the recorded figures, empty where one does not apply', async () => {
+    const r = await cli('export', String(adam.id), String(sgd.id), '--format', 'layer-stats', '--out', out('layers.csv'), '--db', dbA);
+    expect(r.code, r.stderr).toBe(0);
+    const [header, ...rows] = parseCsv(readFileSync(out('layers.csv'), 'utf8'));
+    const columns = ['grad_norm', 'bias_grad_norm', 'weight_norm', 'update_ratio', 'act_mean', 'act_std', 'dead_fraction', 'saturated_fraction'];
+    expect(header).toEqual(['run_id', 'run', 'epoch', 'batch', 'layer', 'name', ...columns, 'nonfinite']);
+    expect(rows).toHaveLength(adam.layer_stats.length + sgd.layer_stats.length);
+    expect(adam.layer_stats.length).toBeGreaterThan(0);
+    for (const run of [adam, sgd]) {
+      const mine = rows.filter((x) => x[0] === String(run.id));
+      expect(mine).toHaveLength(run.layer_stats.length);
+      mine.forEach((x, i) => {
+        const s = run.layer_stats[i];
+        expect([Number(x[2]), x[3], Number(x[4]), x[5]]).toEqual([s.epoch, s.batch === null ? '' : String(s.batch), s.layer, s.name]);
+        columns.forEach((c, j) => expect(x[6 + j], `${s.name} ${c}`).toBe(s[c] === null ? '' : String(s[c])));
+        expect(Number(x[14])).toBe(s.nonfinite);
+      });
+    }
+    expect(new Set(rows.map((x) => x[1]))).toEqual(new Set(['adam lr=0.001', 'sgd lr=0.01']));
   });
 
   it('html: one self-contained report that shows both runs and needs no network', async () => {
@@ -135,6 +182,10 @@ describe('bundles', () => {
     const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
     expect(bundle.runs.map((x: any) => x.sourceId)).toEqual([adam.id, sgd.id]);
     expect(bundle.runs[0].batchLosses.length).toBeGreaterThan(0);
+    expect(bundle.version).toBe(2);
+    expect(bundle.runs[0].layerStats.length).toBe(adam.layer_stats.length);
+    expect(bundle.runs[0].baseline).toMatchObject({ epoch: 0, loss: adam.baseline.loss });
+    expect(bundle.runs[0]).toMatchObject({ savedWeights: 'final', stopReason: null, parentSourceId: null, fixFor: null });
     Object.assign(bundle.runs[0], { notes: 'fast\nbut overfits', tags: ['fast', 'seed'], starred: true });
     writeFileSync(bundlePath, JSON.stringify(bundle));
 
@@ -168,6 +219,43 @@ describe('bundles', () => {
     const list = json(await cli('runs', '--db', dbB, '--json'));
     expect(list).toHaveLength(5);
     expect(list.find((x: any) => x.id === first.id)).toMatchObject({ name: first.name, preset: 'seed-model-1' });
+  });
+});
+
+describe('bundles of runs trained from each other', () => {
+  it('import links a run to its parent when both come along, and drops a parent left behind', async () => {
+    const bundlePath = out('family.bundle.json');
+    expect((await cli('export', String(adam.id), String(sgd.id), '--format', 'bundle', '--out', bundlePath, '--db', dbA)).code).toBe(0);
+    const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
+    const fixFor = { kind: 'learning-slowly', summary: 'switch to adam lr 0.001' };
+    // As if sgd had been trained again from adam, and adam from a run that is not in the bundle.
+    Object.assign(bundle.runs[1], { parentSourceId: adam.id, fixFor });
+    Object.assign(bundle.runs[0], { parentSourceId: 9999, fixFor });
+    writeFileSync(bundlePath, JSON.stringify(bundle));
+    const dbC = join(root, 'family.db');
+    const imp = await cli('import', bundlePath, '--db', dbC, '--json');
+    expect(imp.code, imp.stderr).toBe(0);
+    const [a, b] = json(imp).imported.map((x: any) => x.id);
+    const shownA = json(await cli('show', String(a), '--db', dbC, '--json'));
+    const shownB = json(await cli('show', String(b), '--db', dbC, '--json'));
+    expect(shownB).toMatchObject({ parent_run_id: a, fix_for: fixFor });
+    expect(shownA).toMatchObject({ parent_run_id: null, fix_for: fixFor });
+    expect((await cli('show', String(b), '--db', dbC)).stdout).toContain(`trained from run #${a} to fix: switch to adam lr 0.001`);
+  });
+
+  it('a version 1 bundle still imports, with no baseline or layer signals', async () => {
+    const bundlePath = out('v1.bundle.json');
+    expect((await cli('export', String(adam.id), '--format', 'bundle', '--out', bundlePath, '--db', dbA)).code).toBe(0);
+    const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
+    bundle.version = 1;
+    for (const k of ['baseline', 'layerStats', 'savedWeights', 'stopReason', 'parentSourceId', 'fixFor']) delete bundle.runs[0][k];
+    writeFileSync(bundlePath, JSON.stringify(bundle));
+    const dbD = join(root, 'v1.db');
+    const imp = await cli('import', bundlePath, '--db', dbD, '--json');
+    expect(imp.code, imp.stderr).toBe(0);
+    const shown = json(await cli('show', String(json(imp).imported[0].id), '--db', dbD, '--json'));
+    expect(shown).toMatchObject({ baseline: null, layer_stats: [], saved_weights: null, parent_run_id: null, best_epoch: adam.best_epoch });
+    expect(shown.epochs).toEqual(adam.epochs);
   });
 });
 
@@ -260,7 +348,7 @@ describe('bad input: one line, nothing written, nothing lost', () => {
     expect((await cli('export', String(adam.id), '--format', 'bundle', '--out', bundlePath, '--db', dbA)).code).toBe(0);
     const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
     writeFileSync(out('newer.json'), JSON.stringify({ ...bundle, version: 99 }));
-    expectRefused(await cli('import', out('newer.json'), '--db', dbC), /newer version of Layerlab \(bundle format 99; this version reads 1\)/);
+    expectRefused(await cli('import', out('newer.json'), '--db', dbC), /newer version of Layerlab \(bundle format 99; this version reads 2\)/);
     const damaged = structuredClone(bundle);
     damaged.runs[0].epochs[0].loss = 'NaN';
     writeFileSync(out('damaged.json'), JSON.stringify(damaged));
@@ -273,7 +361,11 @@ describe('bad input: one line, nothing written, nothing lost', () => {
     const p = out('x.csv');
     expectRefused(
       await cli('export', String(adam.id), '--format', 'pdf', '--out', p, '--db', dbA),
-      /Unknown export format "pdf"; use one of csv, json, html, bundle, model/,
+      /Unknown export format "pdf"; use one of csv, json, layer-stats, html, bundle, model/,
+    );
+    expectRefused(
+      await cli('export', String(adam.id), '--format', 'json', '--out', p, '--baseline', '--db', dbA),
+      /--baseline applies to the csv export only/,
     );
     expectRefused(await cli('export', String(adam.id), '--out', p, '--db', dbA), /needs --format/);
     expectRefused(await cli('export', String(adam.id), '--format', 'csv', '--db', dbA), /needs --out/);

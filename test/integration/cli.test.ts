@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliHarness, expectRefused, json, lines, ROOT, type CliResult } from './cli-harness';
+import { openDatabase } from '../../src/core/store/database';
+import { RunStore } from '../../src/core/store/run-store';
+import { findPreset } from '../../src/shared/model/presets';
 
 const UI_BUILT = existsSync(join(ROOT, 'out/renderer/index.html'));
 
@@ -165,6 +168,51 @@ describe('train, then runs and show', () => {
     expect(shown.dataset).toEqual(run.dataset);
   });
 
+  it('`show ID --json` has the baseline and layer_stats for epochs 0..n in snake_case, null where a figure does not apply', async () => {
+    const shown = json(await cli(['show', String(run?.id), '--db', dbPath, '--json']));
+    expect(shown.baseline).toMatchObject({ epoch: 0 });
+    for (const k of ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'seconds']) expect(isFiniteNumber(shown.baseline[k]), k).toBe(true);
+    const stats: any[] = shown.layer_stats;
+    expect(stats.length).toBeGreaterThan(0);
+    for (const s of stats) {
+      expect(Object.keys(s).sort()).toEqual(
+        [
+          'epoch',
+          'batch',
+          'layer',
+          'name',
+          'grad_norm',
+          'bias_grad_norm',
+          'weight_norm',
+          'update_ratio',
+          'act_mean',
+          'act_std',
+          'dead_fraction',
+          'saturated_fraction',
+          'nonfinite',
+        ].sort(),
+      );
+      for (const k of ['grad_norm', 'bias_grad_norm', 'weight_norm', 'update_ratio', 'act_mean', 'act_std', 'dead_fraction', 'saturated_fraction']) {
+        expect(s[k] === null || isFiniteNumber(s[k]), `${s.name} ${k} = ${s[k]}`).toBe(true);
+      }
+      expect(Number.isInteger(s.nonfinite)).toBe(true);
+    }
+    expect([...new Set(stats.map((s) => s.epoch))].sort()).toEqual([0, 1, 2]);
+    // A relu layer's dead units are counted; it has no saturation figure.
+    const relu = stats.find((s) => s.epoch === 2 && /relu/.test(s.name) && s.grad_norm !== null);
+    expect(relu).toMatchObject({ batch: null, saturated_fraction: null });
+    expect(isFiniteNumber(relu.dead_fraction)).toBe(true);
+    expect(stats.filter((s) => s.epoch === 0).every((s) => s.update_ratio === null)).toBe(true);
+    // The summary's new figures: best epoch by validation loss, the accuracy one beside it.
+    const lowest = Math.min(...run.epochs.map((e: any) => e.val_loss));
+    expect(shown.best_val_loss).toBe(lowest);
+    expect(shown.best_epoch).toBe(run.epochs.find((e: any) => e.val_loss === lowest).epoch);
+    expect([1, 2]).toContain(shown.best_accuracy_epoch);
+    expect(shown).toMatchObject({ saved_weights: 'final', stop_reason: null, parent_run_id: null, fix_for: null });
+    // train --json printed the same.
+    expect(run.layer_stats).toEqual(shown.layer_stats);
+  });
+
   it('plain `runs` prints a table with the run name, status and preset', async () => {
     const r = await cli(['runs', '--db', dbPath]);
     expect(r.code, r.stderr).toBe(0);
@@ -172,6 +220,12 @@ describe('train, then runs and show', () => {
     expect(header).toMatch(/^id\s+name\s+status/);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatch(new RegExp(`^${run?.id}\\s+quick\\s+completed\\s+seed-model-3\\s+adam\\s+0\\.001\\s+2/2`));
+    // Best epoch by validation loss, then "(acc N)" only where accuracy peaked elsewhere.
+    expect(header).toMatch(/best epoch\s+best val loss\s+best val acc/);
+    const shown = json(await cli(['show', String(run?.id), '--db', dbPath, '--json']));
+    const best =
+      shown.best_accuracy_epoch === shown.best_epoch ? `${shown.best_epoch}` : `${shown.best_epoch} \\(acc ${shown.best_accuracy_epoch}\\)`;
+    expect(rows[0]).toMatch(new RegExp(`2/2\\s+${best}\\s+${shown.best_val_loss.toFixed(4)}\\s+\\d+\\.\\d\\d%`));
   });
 
   it('plain `show ID` prints the run for a person to read', async () => {
@@ -181,6 +235,12 @@ describe('train, then runs and show', () => {
     expect(r.stdout).toMatch(/status\s+completed/);
     expect(r.stdout).toMatch(/1200 train \/ 300 validation \/ 10000 test/);
     expect(lines(r.stdout).filter((l) => /^\s+[12]\s+\d+\.\d{4}/.test(l))).toHaveLength(2);
+    // Epoch 0, the baseline, heads the table.
+    expect(lines(r.stdout).filter((l) => /^\s+0\s+\d+\.\d{4}/.test(l))).toHaveLength(1);
+    expect(r.stdout).toMatch(/best epoch\s+[12] \(lowest validation loss \d\.\d{4}/);
+    expect(r.stdout).toMatch(/test\s+accuracy .* \(with the last epoch’s weights\)/);
+    expect(r.stdout).toMatch(/layers\s+signals of \d+ layers at epochs 0–2/);
+    expect(r.stdout).not.toMatch(/stopped|trained from/);
   });
 });
 
@@ -233,6 +293,50 @@ describe('training options', () => {
     expect(list[0]).toMatchObject({ optimizer: 'sgd', learning_rate: 0.05 });
     const text = await cli(['show', String(run.id), '--db', db]);
     expect(text.stdout).toContain('sgd lr=0.05 momentum=0.9');
+  });
+});
+
+describe('a run trained again with a fix, stopped early', () => {
+  it('`show` says why it stopped, which weights it kept, and which run it was trained from to fix what', async () => {
+    // Recorded straight into the file, as the app would have: no training needed to read it back.
+    const db = newDbPath('fix');
+    const sqlite = openDatabase(db);
+    const store = new RunStore(sqlite);
+    const preset = findPreset('seed-model-3')!;
+    const input = { presetId: preset.id, datasetId: 'fashion-mnist', model: preset.model, config: preset.config, host: 'h', ownerPid: 1 };
+    const parent = store.createRun({ ...input, name: 'overfits' });
+    const fixFor = { kind: 'overfitting', summary: 'add early stopping at the best epoch' };
+    const child = store.createRun({ ...input, name: 'stops early', parentRunId: parent.id, fixFor });
+    const e = (epoch: number, valLoss: number, valAccuracy: number) => ({ epoch, loss: 1 / epoch, accuracy: 0.8, valLoss, valAccuracy, seconds: 2 });
+    store.recordBaseline(child.id, { epoch: 0, loss: 2.3, accuracy: 0.1, valLoss: 2.31, valAccuracy: 0.09, seconds: 0.5 });
+    [e(1, 0.5, 0.8), e(2, 0.4, 0.84), e(3, 0.45, 0.86), e(4, 0.47, 0.85)].forEach((m) => store.addEpoch(child.id, m));
+    store.recordTest(child.id, 0.41, 0.85, 'best');
+    store.recordStopReason(child.id, 'stopped early at epoch 4 (best 2)');
+    for (const id of [parent.id, child.id]) store.finish(id, 'completed');
+    sqlite.close();
+
+    const r = await cli(['show', String(child.id), '--db', db]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/stopped\s+stopped early at epoch 4 \(best 2\)/);
+    expect(r.stdout).toMatch(/fix\s+trained from run #1 to fix: add early stopping at the best epoch/);
+    expect(r.stdout).toMatch(/test\s+accuracy 85\.00%, loss 0\.4100 \(with the best epoch’s weights\)/);
+    expect(r.stdout).toMatch(/best epoch\s+2 \(lowest validation loss 0\.4000\); highest validation accuracy 86\.00% at epoch 3/);
+    const [header, ...rows] = lines((await cli(['runs', '--db', db])).stdout);
+    expect(header).toMatch(/best epoch/);
+    expect(rows.find((l) => l.startsWith(`${child.id} `))).toMatch(/4\/\d+\s+2 \(acc 3\)\s+0\.4000\s+86\.00%/);
+    const shown = json(await cli(['show', String(child.id), '--db', db, '--json']));
+    expect(shown).toMatchObject({
+      best_epoch: 2,
+      best_val_loss: 0.4,
+      best_accuracy_epoch: 3,
+      saved_weights: 'best',
+      stop_reason: 'stopped early at epoch 4 (best 2)',
+      parent_run_id: parent.id,
+      fix_for: fixFor,
+      baseline: { epoch: 0, loss: 2.3, accuracy: 0.1, val_loss: 2.31, val_accuracy: 0.09, seconds: 0.5 },
+      layer_stats: [],
+    });
+    expect(shown.epochs.map((x: any) => x.epoch)).toEqual([1, 2, 3, 4]);
   });
 });
 

@@ -105,6 +105,105 @@ describe('the seed lessons, on the full training set (fixed seed)', () => {
   });
 });
 
+describe('what a run records to explain itself', () => {
+  it('a baseline before the first step and layer signals for epochs 0..n, each committed and pushed as it comes', async () => {
+    // 1,600 training images in batches of 64: 25 batches an epoch, a finer probe every 10.
+    const run = startPreset('seed-model-3', { epochs: 2, limit: 2000, seed: 5, probeEveryBatches: 10 });
+    await until(() => events.some((e) => e.type === 'run-baseline' && e.runId === run.id), 'the baseline');
+    // Committed before training goes on: another connection sees it, and it is no epoch.
+    const db = new Database(join(t.dir, 'runs.db'), { readonly: true });
+    const row = db.prepare('SELECT baseline_loss, epochs_done FROM runs WHERE id = ?').get(run.id) as { baseline_loss: number; epochs_done: number };
+    db.close();
+    expect(row.baseline_loss).toBeGreaterThan(0);
+    expect(row.epochs_done).toBe(0);
+    await app.runs.whenDone(run.id);
+
+    const detail = app.runs.get(run.id);
+    expect(detail.status, detail.error ?? '').toBe('completed');
+    expect(detail.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(detail.epochsDone).toBe(2);
+    // Before any step, ten classes: about chance (loss near ln 10, accuracy near 0.1).
+    expect(detail.baseline).toMatchObject({ epoch: 0 });
+    expect(Math.abs(detail.baseline!.valLoss! - Math.log(10))).toBeLessThan(0.5);
+    expect(detail.baseline!.valAccuracy).toBeLessThan(0.3);
+    expect(detail.savedWeights).toBe('final');
+    expect(detail.stopReason).toBeNull();
+
+    // Every Dense layer (model indices 1–6) at the end of every epoch, and before the first step.
+    const ends = detail.layerStats.filter((s) => s.batch === null);
+    for (const epoch of [0, 1, 2]) {
+      const at = ends.filter((s) => s.epoch === epoch && s.gradNorm !== null);
+      expect(
+        at.map((s) => s.layer),
+        `epoch ${epoch}`,
+      ).toEqual([1, 2, 3, 4, 5, 6]);
+      for (const s of at) {
+        expect(s.gradNorm, `${s.name} at epoch ${epoch}`).toBeGreaterThan(0);
+        expect(s.weightNorm).toBeGreaterThan(0);
+        expect(s.nonfinite).toBe(0);
+        if (epoch === 0) expect(s.updateRatio).toBeNull();
+        else expect(s.updateRatio).toBeGreaterThan(0);
+      }
+    }
+    expect(ends.find((s) => s.layer === 1 && s.epoch === 1)?.deadFraction).not.toBeNull();
+    expect(ends.find((s) => s.layer === 6 && s.epoch === 1)?.saturatedFraction).not.toBeNull();
+    // The finer probes, by batch, within the epochs.
+    const finer = detail.layerStats.filter((s) => s.batch !== null);
+    expect(new Set(finer.map((s) => `${s.epoch}:${s.batch}`))).toEqual(new Set(['1:10', '1:20', '2:10', '2:20']));
+
+    // Pushed as they came: the baseline before the first epoch, one push per probe, the same rows as stored.
+    const mine = events.filter((e) => 'runId' in e && e.runId === run.id);
+    expect(mine.findIndex((e) => e.type === 'run-baseline')).toBeLessThan(mine.findIndex((e) => e.type === 'run-epoch'));
+    const pushed = mine.flatMap((e) => (e.type === 'run-layer-stats' ? e.stats : []));
+    expect(pushed).toHaveLength(detail.layerStats.length);
+    expect(new Set(pushed.map((s) => JSON.stringify(s)))).toEqual(new Set(detail.layerStats.map((s) => JSON.stringify(s))));
+  });
+
+  it('early stopping ends the run completed, saying why, with the best epoch’s weights', async () => {
+    // No epoch can improve validation loss by more than 100: it stops after the first epoch that does not.
+    const run = startPreset('seed-model-3', {
+      epochs: 6,
+      limit: 1000,
+      earlyStopping: { monitor: 'val_loss', patience: 1, minDelta: 100, restoreBest: true },
+    });
+    await app.runs.whenDone(run.id);
+    const detail = app.runs.get(run.id);
+    expect(detail.status, detail.error ?? '').toBe('completed');
+    expect(detail.epochs).toHaveLength(2);
+    expect(detail.stopReason).toMatch(/stopped early at epoch 2/);
+    expect(detail.savedWeights).toBe('best');
+    expect(detail.testAccuracy).not.toBeNull();
+    expect(events.some((e) => e.type === 'run-updated' && e.run.id === run.id && e.run.status === 'completed' && e.run.stopReason)).toBe(true);
+  });
+
+  it('a run trained again with a fix names its parent and the fix; deleting the parent keeps the child, unlinked', async () => {
+    const preset = findPreset('seed-model-1')!;
+    const config = { ...preset.config, epochs: 1, limit: 1000 };
+    const fixFor = { kind: 'vanishing-gradients', summary: 'use relu in layers 2–5' };
+    expect(() => app.runs.start({ model: preset.model, config, parentRunId: 999, fixFor })).toThrow(
+      /There is no run with id 999 to train again from/,
+    );
+    expect(app.runs.list()).toHaveLength(0);
+
+    const parent = startPreset('seed-model-1', { epochs: 1, limit: 1000 });
+    const child = app.runs.start({ presetId: 'seed-model-3', model: findPreset('seed-model-3')!.model, config, parentRunId: parent.id, fixFor });
+    expect(child).toMatchObject({ parentRunId: parent.id, fixFor });
+    await app.runs.whenDone(child.id);
+    expect(app.runs.list().find((r) => r.id === child.id)).toMatchObject({ status: 'completed', parentRunId: parent.id, fixFor });
+
+    events.length = 0;
+    app.runs.delete(parent.id);
+    const after = app.runs.get(child.id);
+    expect(after).toMatchObject({ status: 'completed', parentRunId: null, fixFor, epochsDone: 1 });
+    expect(after.layerStats.length).toBeGreaterThan(0);
+    // Every window hears that the child lost its link.
+    expect(events.some((e) => e.type === 'run-updated' && e.run.id === child.id && e.run.parentRunId === null)).toBe(true);
+    const db = new Database(join(t.dir, 'runs.db'), { readonly: true });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM layer_stats WHERE run_id = ?').get(parent.id)).toEqual({ n: 0 });
+    db.close();
+  });
+});
+
 describe('the run lifecycle', () => {
   it('streams progress and epochs, and commits each epoch as it ends', async () => {
     const run = startPreset('seed-model-3', { epochs: 2, limit: 3000 });
