@@ -13,6 +13,7 @@ export type ColumnId =
   | 'learningRate'
   | 'batchSize'
   | 'epochs'
+  | 'bestEpoch'
   | 'bestValAccuracy'
   | 'finalValAccuracy'
   | 'testAccuracy'
@@ -46,6 +47,7 @@ export const COLUMNS: Column[] = [
   { id: 'learningRate', label: 'LR', title: 'Learning rate', sortKey: 'learningRate', width: 64, num: true },
   { id: 'batchSize', label: 'Batch', title: 'Batch size', sortKey: 'batchSize', width: 70, num: true },
   { id: 'epochs', label: 'Epochs', title: 'Epochs (done / planned)', sortKey: 'epochsDone', width: 80, num: true },
+  { id: 'bestEpoch', label: 'Best epoch', title: 'Best epoch: lowest validation loss', sortKey: 'bestEpoch', width: 96, num: true },
   { id: 'bestValAccuracy', label: 'Best val. acc.', title: 'Best validation accuracy (at epoch)', sortKey: 'bestValAccuracy', width: 124, num: true },
   { id: 'finalValAccuracy', label: 'Final val. acc.', title: 'Final validation accuracy', sortKey: 'finalValAccuracy', width: 118, num: true },
   { id: 'testAccuracy', label: 'Test acc.', title: 'Test accuracy', sortKey: 'testAccuracy', width: 92, num: true },

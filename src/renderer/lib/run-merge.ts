@@ -2,7 +2,7 @@
  * A run's epochs and batch losses from two sources (a fetched detail and what was
  * pushed meanwhile), each kept once and in order, whichever arrived first.
  */
-import type { BatchLoss, EpochMetrics } from '../../shared/contract/runs';
+import type { BatchLoss, EpochMetrics, LayerStat } from '../../shared/contract/runs';
 
 export function mergeEpochs(into: EpochMetrics[], extra: EpochMetrics[]): EpochMetrics[] {
   const byEpoch = new Map<number, EpochMetrics>();
@@ -17,4 +17,15 @@ export function mergeBatches(into: BatchLoss[], extra: BatchLoss[]): BatchLoss[]
   for (const b of into) byKey.set(key(b), b);
   for (const b of extra) if (!byKey.has(key(b))) byKey.set(key(b), b);
   return [...byKey.values()].sort((a, b) => key(a) - key(b));
+}
+
+/** Layer signals keyed by probe (epoch, batch) and layer, in probe order then layer order. */
+export function mergeLayerStats(into: LayerStat[], extra: LayerStat[]): LayerStat[] {
+  const key = (s: LayerStat) => `${s.epoch}:${s.batch ?? -1}:${s.layer}`;
+  const byKey = new Map<string, LayerStat>();
+  for (const s of into) byKey.set(key(s), s);
+  for (const s of extra) if (!byKey.has(key(s))) byKey.set(key(s), s);
+  // An epoch's own probe (batch null) comes after the batch probes within it.
+  const order = (s: LayerStat) => s.epoch * 1e7 + (s.batch ?? 1e7 - 1);
+  return [...byKey.values()].sort((a, b) => order(a) - order(b) || a.layer - b.layer);
 }

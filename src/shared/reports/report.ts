@@ -94,7 +94,7 @@ function summarySection(runs: RunDetail[], labels: string[], rows: SummaryRow[])
     })
     .join('\n');
   return `<table class="summary"><thead><tr><th></th>${runHeader(runs, labels)}</tr></thead><tbody>\n${body}\n</tbody></table>
-<p class="muted">Bold: the best run for that figure. The best epoch is the one with the highest validation accuracy.</p>`;
+<p class="muted">Bold: the best run for that figure. The best epoch is the one with the lowest validation loss (as Keras's EarlyStopping picks it).</p>`;
 }
 
 function settingsSection(runs: RunDetail[], labels: string[]): string {

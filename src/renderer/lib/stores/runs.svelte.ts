@@ -9,6 +9,7 @@ import {
   isTerminal,
   type BatchLoss,
   type EpochMetrics,
+  type LayerStat,
   type RunDetail,
   type RunPatch,
   type RunProgress,
@@ -17,7 +18,7 @@ import {
 } from '../../../shared/contract/runs';
 import { api } from '../transport/api';
 import { problems } from './errors.svelte';
-import { mergeBatches, mergeEpochs } from '../run-merge';
+import { mergeBatches, mergeEpochs, mergeLayerStats } from '../run-merge';
 
 const statusRank = (s: RunStatus) => (s === 'queued' ? 0 : s === 'running' ? 1 : 2);
 
@@ -83,6 +84,8 @@ class Runs {
   /** Epochs and sampled batch losses pushed for active runs, kept even before their detail is loaded. */
   #liveEpochs = new Map<number, EpochMetrics[]>();
   #liveBatches = new Map<number, BatchLoss[]>();
+  #liveBaseline = new Map<number, EpochMetrics>();
+  #liveStats = new Map<number, LayerStat[]>();
   #watchers = new Map<number, number>();
   #fetching = new Set<number>();
   #refetch = new Set<number>();
@@ -115,8 +118,7 @@ class Runs {
     }
     if (isTerminal(run.status)) {
       delete this.progress[run.id];
-      this.#liveEpochs.delete(run.id);
-      this.#liveBatches.delete(run.id);
+      this.#forgetLive(run.id);
     }
   }
 
@@ -135,6 +137,13 @@ class Runs {
     };
   }
 
+  #forgetLive(id: number) {
+    this.#liveEpochs.delete(id);
+    this.#liveBatches.delete(id);
+    this.#liveBaseline.delete(id);
+    this.#liveStats.delete(id);
+  }
+
   /** Load (or reload) one run's detail; concurrent requests collapse into one more fetch. */
   async fetchDetail(id: number) {
     if (this.#fetching.has(id)) {
@@ -150,6 +159,8 @@ class Runs {
         ...fetched,
         epochs: mergeEpochs(fetched.epochs, [...(current?.epochs ?? []), ...live.epochs]),
         batchLosses: mergeBatches(fetched.batchLosses, [...(current?.batchLosses ?? []), ...live.batches]),
+        baseline: fetched.baseline ?? current?.baseline ?? this.#liveBaseline.get(id) ?? null,
+        layerStats: mergeLayerStats(fetched.layerStats, [...(current?.layerStats ?? []), ...(this.#liveStats.get(id) ?? [])]),
       };
       const summary = this.byId(id);
       if (summary && newer(summary, merged)) for (const k of SUMMARY_KEYS) (merged as unknown as Record<string, unknown>)[k] = summary[k];
@@ -173,8 +184,7 @@ class Runs {
     if (this.byId(id)) this.list = this.list.filter((r) => r.id !== id);
     delete this.details[id];
     delete this.progress[id];
-    this.#liveEpochs.delete(id);
-    this.#liveBatches.delete(id);
+    this.#forgetLive(id);
     if (this.selectedId === id) this.selectedId = null;
   }
 
@@ -258,6 +268,19 @@ class Runs {
           else detail.epochs[i] = epoch;
           if (epoch.epoch > detail.epochsDone) detail.epochsDone = epoch.epoch;
         }
+        break;
+      }
+      case 'run-baseline': {
+        this.#liveBaseline.set(event.runId, event.baseline);
+        const detail = this.details[event.runId];
+        if (detail) detail.baseline = event.baseline;
+        break;
+      }
+      case 'run-layer-stats': {
+        const { runId, stats } = event;
+        this.#liveStats.set(runId, mergeLayerStats(this.#liveStats.get(runId) ?? [], stats));
+        const detail = this.details[runId];
+        if (detail) detail.layerStats = mergeLayerStats(detail.layerStats, stats);
         break;
       }
       case 'run-progress': {

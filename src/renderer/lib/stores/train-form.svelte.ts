@@ -7,9 +7,10 @@
  */
 import type { ModelSpec } from '../../../shared/model/model-spec';
 import type { Preset } from '../../../shared/model/presets';
-import { checkField } from '../../../shared/model/schemas';
+import { checkField, earlyStoppingSchema } from '../../../shared/model/schemas';
+import type { Suggestion } from '../../../shared/diagnostics/findings';
 import { startRunSchema, type StartRunRequest } from '../../../shared/contract/requests';
-import { DEFAULT_CONFIG, type OptimizerName, type TrainingConfig } from '../../../shared/model/training-config';
+import { DEFAULT_CONFIG, DEFAULT_EARLY_STOPPING, type Monitor, type OptimizerName, type TrainingConfig } from '../../../shared/model/training-config';
 import { isTerminal, type RunDetail } from '../../../shared/contract/runs';
 import { api } from '../transport/api';
 import { dataset } from './dataset.svelte';
@@ -34,6 +35,14 @@ export interface FormValues {
   /** Empty (or "all") = all training images. */
   limit: string;
   seed: string;
+  /** Early stopping on or off, and its settings (kept while it is off, so ticking it again restores them). */
+  earlyStopping: boolean;
+  monitor: Monitor;
+  patience: string;
+  minDelta: string;
+  restoreBest: boolean;
+  /** Layer signals every N batches too; empty = once per epoch. */
+  probeEvery: string;
   name: string;
 }
 
@@ -48,6 +57,12 @@ export const FIELD_LABELS: Record<FieldName, string> = {
   validationSplit: 'Validation split',
   limit: 'Training images',
   seed: 'Seed',
+  earlyStopping: 'Early stopping',
+  monitor: 'Watch',
+  patience: 'Patience',
+  minDelta: 'Min delta',
+  restoreBest: 'Restore best weights',
+  probeEvery: 'Probe every',
   name: 'Run name',
 };
 
@@ -69,8 +84,21 @@ export function valuesOf(config: TrainingConfig): FormValues {
     validationSplit: String(config.validationSplit),
     limit: config.limit === null ? '' : String(config.limit),
     seed: String(config.seed),
+    earlyStopping: Boolean(config.earlyStopping),
+    monitor: (config.earlyStopping ?? DEFAULT_EARLY_STOPPING).monitor,
+    patience: String((config.earlyStopping ?? DEFAULT_EARLY_STOPPING).patience),
+    minDelta: String((config.earlyStopping ?? DEFAULT_EARLY_STOPPING).minDelta),
+    restoreBest: (config.earlyStopping ?? DEFAULT_EARLY_STOPPING).restoreBest,
+    probeEvery: config.probeEveryBatches ? String(config.probeEveryBatches) : '',
     name: '',
   };
+}
+
+/** One early-stopping field's message, or null (checked only while early stopping is on). */
+function checkEarlyStopping(v: FormValues, field: 'patience' | 'minDelta'): string | null {
+  if (!v.earlyStopping) return null;
+  const r = earlyStoppingSchema.shape[field].safeParse(parseNumber(v[field]));
+  return r.success ? null : r.error.issues[0].message;
 }
 
 function validate(v: FormValues): Record<FieldName, string | null> {
@@ -85,6 +113,12 @@ function validate(v: FormValues): Record<FieldName, string | null> {
     validationSplit: check(checkField('validationSplit', parseNumber(v.validationSplit))),
     limit: check(checkField('limit', meansAll(v.limit) ? null : parseNumber(v.limit))),
     seed: check(checkField('seed', parseNumber(v.seed))),
+    earlyStopping: null,
+    monitor: null,
+    patience: check(checkEarlyStopping(v, 'patience')),
+    minDelta: check(checkEarlyStopping(v, 'minDelta')),
+    restoreBest: null,
+    probeEvery: v.probeEvery.trim() === '' ? null : check(checkField('probeEveryBatches', parseNumber(v.probeEvery))),
     name: name.success ? null : sentence(name.error.issues[0].message),
   };
 }
@@ -102,6 +136,10 @@ function configOf(v: FormValues, errors: Record<FieldName, string | null>): Trai
     validationSplit: parseNumber(v.validationSplit),
     limit: meansAll(v.limit) ? null : parseNumber(v.limit),
     seed: parseNumber(v.seed),
+    earlyStopping: v.earlyStopping
+      ? { monitor: v.monitor, patience: parseNumber(v.patience), minDelta: parseNumber(v.minDelta), restoreBest: v.restoreBest }
+      : null,
+    probeEveryBatches: v.probeEvery.trim() === '' ? null : parseNumber(v.probeEvery),
   };
 }
 
@@ -221,6 +259,31 @@ class TrainForm {
     if (this.currentRunId !== null) return;
     const active = runs.list.find((r) => r.status === 'running') ?? runs.list.find((r) => !isTerminal(r.status));
     if (active) this.currentRunId = active.id;
+  }
+
+  /**
+   * "Train again with this fix": the run's network and settings with the fix applied,
+   * loaded into the editor (so what trains is on screen) and started as a new run
+   * linked to its parent and the finding it addresses. True when the run started.
+   */
+  async trainFix(parent: RunDetail, kind: string, fix: Suggestion): Promise<boolean> {
+    const model = fix.model ?? parent.model;
+    const config = fix.config ?? parent.config;
+    this.loadNetwork(model, config, `load the fix for run #${parent.id}`, null, parent.presetId);
+    const name = `${parent.name} · fix: ${fix.summary}`.slice(0, 200);
+    const run = await api.startRun({
+      presetId: this.presetId,
+      datasetId: 'fashion-mnist',
+      model: $state.snapshot(model),
+      config: $state.snapshot(config),
+      name,
+      parentRunId: parent.id,
+      fixFor: { kind, summary: fix.summary },
+    });
+    runs.upsert(run);
+    this.currentRunId = run.id;
+    notice.show('ok', `Run #${run.id} trains run #${parent.id}'s network again with the fix: ${fix.summary}.`);
+    return true;
   }
 
   async train() {
