@@ -2,6 +2,8 @@ import { formatShape, type ModelSummary } from '../shared/model/model-math';
 import type { ModelSpec } from '../shared/model/model-spec';
 import type { RunDetail, RunSummary } from '../shared/contract/runs';
 import { baselineJson, layerStatsJson } from '../shared/reports/export-data';
+import { diagnose } from '../shared/diagnostics/rules';
+import type { Finding } from '../shared/diagnostics/findings';
 
 /** The run as `--json` prints it: the documented snake_case fields, and more. */
 export function runJson(run: RunDetail) {
@@ -23,6 +25,8 @@ export function runJson(run: RunDetail) {
     /** Epoch 0, evaluated before the first step (not among `epochs`). */
     baseline: baselineJson(run.baseline),
     layer_stats: layerStatsJson(run.layerStats),
+    /** What the diagnostics say, as the window shows it: derived from the record above. */
+    findings: diagnose(run),
   };
 }
 
@@ -142,8 +146,25 @@ export function runText(run: RunDetail): string {
     // Epoch 0 is the baseline: evaluated before the first step (its loss and accuracy are the probe batch's).
     ...(run.baseline ? [epochLine(run.baseline)] : []),
     ...run.epochs.map(epochLine),
+    ...findingLines(diagnose(run)),
   ];
   return lines.join('\n');
+}
+
+const SEVERITY_WORDS = { problem: 'problem', warning: 'warning', info: 'note' } as const;
+
+/** Each finding in words, with its evidence and its fix. */
+function findingLines(findings: Finding[]): string[] {
+  if (findings.length === 0) return [];
+  return [
+    '',
+    '  findings',
+    ...findings.flatMap((f) => [
+      `  - ${SEVERITY_WORDS[f.severity]} (${f.kind}, epoch ${f.epoch}): ${f.message}`,
+      `      evidence: ${f.evidence.text}`,
+      ...(f.suggestion ? [`      fix: ${f.suggestion.summary}`] : []),
+    ]),
+  ];
 }
 
 function epochLine(e: RunDetail['epochs'][number]): string {

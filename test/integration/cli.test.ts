@@ -340,6 +340,35 @@ describe('a run trained again with a fix, stopped early', () => {
   });
 });
 
+describe('findings', () => {
+  it('`show` explains seed-model-1 in words with the evidence and a fix; `--json` has them as findings', async () => {
+    const db = newDbPath('findings');
+    const trained = await cli(['train', '--preset', 'seed-model-1', '--epochs', '2', '--limit', '3000', '--db', db, '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const id = String(json(trained).id);
+
+    const shown = json(await cli(['show', id, '--db', db, '--json']));
+    const findings: any[] = shown.findings;
+    const kinds = findings.map((f) => f.kind);
+    expect(kinds.some((k) => k === 'vanishing-gradients' || k === 'saturated-activations' || k === 'not-learning')).toBe(true);
+    for (const f of findings) {
+      expect(Object.keys(f).sort()).toEqual(['epoch', 'evidence', 'kind', 'message', 'severity', 'suggestion']);
+      expect(['info', 'warning', 'problem']).toContain(f.severity);
+      expect(f.evidence).toMatchObject({ chart: expect.any(String), text: expect.any(String) });
+    }
+    const fixed = findings.find((f) => f.suggestion);
+    expect(fixed.suggestion.summary).toMatch(/relu|adam|learning rate/);
+    // The fix is a whole network or whole settings, ready to train.
+    expect(fixed.suggestion.model ?? fixed.suggestion.config).toBeTruthy();
+
+    const text = await cli(['show', id, '--db', db]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^ {2}findings$/m);
+    expect(text.stdout).toMatch(new RegExp(`- (problem|warning) \\(${fixed.kind}, epoch \\d+\\): `));
+    expect(text.stdout).toContain(`fix: ${fixed.suggestion.summary}`);
+  });
+});
+
 describe('bad input is refused with one line and nothing recorded', () => {
   const train = (...extra: string[]) => ['train', '--preset', 'seed-model-3', '--limit', '1500', '--epochs', '1', ...extra];
   const cases: Array<[string, string[], RegExp]> = [
