@@ -17,6 +17,7 @@ import { startBrowserServer } from '../core/server/browser-server';
 import { exportCommand, importCommand } from './export';
 import { duration, runJson, runsTable, runText, summaryJson, summaryJsonOf, summaryText } from './format';
 import { resolveModelSource } from './model-source';
+import { DEFAULT_EARLY_STOPPING } from '../shared/model/training-config';
 
 const HELP = `Layerlab — design, train, record and compare neural networks.
 
@@ -24,6 +25,7 @@ Usage:
   layerlab summary (--preset ID | --design NAME|FILE | --keras FILE) [--db PATH] [--json]
   layerlab train (--preset ID | --design NAME|FILE | --keras FILE) [--epochs N] [--batch-size N] [--optimizer sgd|adam|rmsprop|adagrad]
                  [--lr X] [--momentum X] [--validation-split F] [--limit N] [--seed N] [--name S]
+                 [--early-stop val_loss|val_accuracy [--patience N] [--min-delta X] [--keep-final]] [--probe-every N]
                  [--db PATH] [--json]
   layerlab runs [--db PATH] [--json]
   layerlab show ID [--db PATH] [--json]
@@ -71,6 +73,11 @@ const trainOptions = {
   limit: { type: 'string' },
   seed: { type: 'string' },
   name: { type: 'string' },
+  'early-stop': { type: 'string' },
+  patience: { type: 'string' },
+  'min-delta': { type: 'string' },
+  'keep-final': { type: 'boolean' },
+  'probe-every': { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 const serveOptions = { ...common, port: { type: 'string' }, host: { type: 'string' } } satisfies ParseArgsConfig['options'];
@@ -97,7 +104,23 @@ async function train(argv: string[]): Promise<number> {
     validationSplit: num(values['validation-split']),
     limit: num(values.limit),
     seed: num(values.seed),
+    probeEveryBatches: num(values['probe-every']),
   };
+  // Early stopping: --early-stop names what it watches; the other three tune it (Keras's defaults otherwise).
+  const tuning = values.patience !== undefined || values['min-delta'] !== undefined || values['keep-final'];
+  if (tuning && values['early-stop'] === undefined) {
+    await (app as Layerlab | null)?.close();
+    throw new UserError('--patience, --min-delta and --keep-final go with --early-stop val_loss|val_accuracy');
+  }
+  if (values['early-stop'] !== undefined) {
+    overrides.earlyStopping = {
+      ...DEFAULT_EARLY_STOPPING,
+      monitor: values['early-stop'],
+      ...(values.patience !== undefined ? { patience: num(values.patience) } : {}),
+      ...(values['min-delta'] !== undefined ? { minDelta: num(values['min-delta']) } : {}),
+      restoreBest: !values['keep-final'],
+    };
+  }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (config as Record<string, unknown>)[k] = v;
   const parsed = startRunSchema.safeParse({ name: values.name, presetId: source.presetId, model: source.model, config });
   if (!parsed.success) {

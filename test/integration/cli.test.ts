@@ -296,6 +296,45 @@ describe('training options', () => {
   });
 });
 
+describe('early stopping from the command line', () => {
+  it('--early-stop val_loss --patience 2 stops an overfitting run early and keeps the best weights', async () => {
+    const db = newDbPath('early');
+    const r = await cli([
+      'train',
+      '--preset',
+      'seed-model-3',
+      '--epochs',
+      '30',
+      '--limit',
+      '1000',
+      '--early-stop',
+      'val_loss',
+      '--patience',
+      '2',
+      '--db',
+      db,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const run = json(r);
+    expect(run.config.earlyStopping).toEqual({ monitor: 'val_loss', patience: 2, minDelta: 0, restoreBest: true });
+    expect(run.stop_reason).toMatch(/^stopped early at epoch (\d+) \(best (\d+)\)$/);
+    expect(run.epochs.length).toBeLessThan(30);
+    expect(run.saved_weights).toBe('best');
+  });
+
+  it('tuning without --early-stop, or watching something else, is refused in one line', async () => {
+    expectRefused(
+      await cli(['train', '--preset', 'seed-model-3', '--patience', '2', '--db', newDbPath('early')]),
+      /--patience, --min-delta and --keep-final go with --early-stop/,
+    );
+    expectRefused(
+      await cli(['train', '--preset', 'seed-model-3', '--early-stop', 'loss', '--db', newDbPath('early')]),
+      /early stopping watches one of val_loss, val_accuracy/,
+    );
+  });
+});
+
 describe('a run trained again with a fix, stopped early', () => {
   it('`show` says why it stopped, which weights it kept, and which run it was trained from to fix what', async () => {
     // Recorded straight into the file, as the app would have: no training needed to read it back.
