@@ -2,9 +2,12 @@
  * Every number the diagnostics judge a run by, in one place, each with the reason
  * it has the value it has. The figures quoted were measured on real runs of this
  * app (wasm backend, seed 42, full Fashion-MNIST: 48,000 training and 12,000
- * validation images, batch 64) unless a comment says otherwise; the integration
- * test test/integration/diagnostics.test.ts trains those runs again and checks that
- * the findings still come out as described.
+ * validation images, batch 64, probe batch of 256) unless a comment says otherwise;
+ * test/integration/diagnostics.test.ts trains those runs again and checks that the
+ * findings still come out as described. The fixes the findings offer were checked on
+ * the same runs: seed-model-1 with relu and He initialisation in layers 3–6 reaches
+ * validation accuracy 0.844 in 3 epochs (0.100 before); seed-model-2 switched to
+ * Adam lr 0.001 reaches 0.866 in 3 epochs (0.665 after its own 5).
  *
  * The rule of thumb throughout: a finding that cries wolf on a healthy run is a
  * defect, a finding that comes one epoch late is not. So every threshold sits far
@@ -180,8 +183,9 @@ export const OVERFIT_PATIENCE = 3;
  * epochs after a low it was never more than 2.2 % above it (0.347 at epoch 5, 0.354
  * at 6 and 7), a run still improving; after epoch 10 it rose 6.1 % by epoch 14 and
  * 15 % by epoch 19 while training loss fell from 0.254 to 0.194, and it never came
- * back. So `overfitting` is raised at epoch 14. (Keras's EarlyStopping, patience 3,
- * stops that run at epoch 13.)
+ * back. So `overfitting` is raised at epoch 14. Its fix, early stopping (patience 3,
+ * restore best), stops that run at epoch 13 with epoch 10's weights: test accuracy
+ * 0.8809 against the full run's 0.8814.
  */
 export const OVERFIT_RISE = 0.05;
 
