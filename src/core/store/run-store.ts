@@ -1,4 +1,5 @@
 import { architectureSummary } from '../../shared/model/architecture';
+import type { LayerStatJson } from '../../shared/reports/export-data';
 import type { BundledRun } from '../../shared/reports/bundle';
 import type { Db } from './database';
 import type { ModelSpec } from '../../shared/model/model-spec';
@@ -93,21 +94,8 @@ const DETAIL_SELECT = `SELECT r.*, ${TAGS} FROM runs r`;
 
 const now = () => new Date().toISOString();
 
-interface LayerStatRow {
-  epoch: number;
-  batch: number | null;
-  layer: number;
-  name: string;
-  grad_norm: number | null;
-  bias_grad_norm: number | null;
-  weight_norm: number | null;
-  update_ratio: number | null;
-  act_mean: number | null;
-  act_std: number | null;
-  dead_fraction: number | null;
-  saturated_fraction: number | null;
-  nonfinite: number;
-}
+/** A layer_stats row: its columns are the snake_case fields files and `--json` write. */
+type LayerStatRow = LayerStatJson;
 
 const INSERT_LAYER_STAT = `INSERT OR REPLACE INTO layer_stats (run_id, epoch, batch, layer, name, grad_norm, bias_grad_norm, weight_norm,
   update_ratio, act_mean, act_std, dead_fraction, saturated_fraction, nonfinite) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
