@@ -76,6 +76,16 @@ test('seed-model-1 is explained while it trains, and its fix trains as a new run
     .getByRole('button', { name: /run #1/ })
     .click();
   await expect(page.getByTestId('run-children')).toContainText('run #2');
+
+  // Side by side: the parent's findings against the fixed run's, and each run's layer signals.
+  await page.getByRole('checkbox', { name: /^Compare run #1 / }).check();
+  await page.getByRole('checkbox', { name: /^Compare run #2 / }).check();
+  await page.getByRole('button', { name: 'Compare (2)' }).click();
+  const compared = page.getByRole('table', { name: 'Findings' });
+  await expect(compared.locator('tbody tr')).toHaveCount(2);
+  await expect(compared.locator('tbody tr').nth(0)).toContainText(/sigmoid|gradient|chance|learn/i);
+  await expect(page.getByRole('img', { name: 'Gradient chart of run #1' })).toHaveAttribute('data-series', '6');
+  await expect(page.getByRole('img', { name: 'Gradient chart of run #2' })).toHaveAttribute('data-series', '6');
 });
 
 test('early stopping: set in the form, checked at its fields, and the run says where it stopped', async ({ page }) => {
