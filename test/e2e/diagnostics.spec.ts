@@ -24,6 +24,15 @@ const currentRun = (page: Page) => page.locator('section.current');
 test('seed-model-1 is explained while it trains, and its fix trains as a new run linked to it', async ({ page }) => {
   await page.goto(served.url);
   await setUpRun(page, { preset: 'seed-model-1', images: 6000, epochs: 2 });
+  // Note, in the page itself, which comes first: a finding on the run, or the run's end.
+  // (A script string: the DOM types are the page's, not this Node project's.)
+  await page.evaluate(`
+    window.seen = {};
+    new MutationObserver(() => {
+      if (!seen.finding && document.querySelector('section.current li[data-kind]')) seen.finding = performance.now();
+      if (!seen.completed && document.querySelector('section.current .outcome.completed')) seen.completed = performance.now();
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  `);
   await page.getByRole('button', { name: 'Train', exact: true }).click();
 
   // A finding about the sigmoid stack appears on the run (live: re-evaluated after each epoch).
@@ -33,6 +42,8 @@ test('seed-model-1 is explained while it trains, and its fix trains as a new run
   await expect(findings.locator('li[data-kind]').first()).toContainText(/sigmoid|gradient|chance|learn/i);
 
   await expect(page.getByRole('status').filter({ hasText: 'Completed' })).toBeVisible({ timeout: 120_000 });
+  const seen = (await page.evaluate('window.seen')) as { finding: number; completed: number };
+  expect(seen.finding, 'the finding appeared while the run trained, before it completed').toBeLessThan(seen.completed);
 
   // One gradient line per layer with weights (the six Dense layers), activation health, epochs 0–2 in the charts' tables.
   const dense = ['Dense 2 (relu)', 'Dense 3 (sigmoid)', 'Dense 4 (sigmoid)', 'Dense 5 (sigmoid)', 'Dense 6 (sigmoid)', 'Dense 7 (softmax)'];
