@@ -10,6 +10,21 @@ import type { SavedComparison } from './comparisons';
 import type { Preset } from '../model/presets';
 import type { EpochMetrics, LayerStat, RunDetail, RunPatch, RunProgress, RunSummary } from './runs';
 import type { SaveComparisonRequest, SaveDesignRequest, SaveFileRequest, SavePdfRequest, StartRunRequest } from './requests';
+import type {
+  DatasetOverview,
+  DiffPage,
+  DiffPageRequest,
+  EvalSplit,
+  ImagePixels,
+  ImageRequest,
+  PredictionFilter,
+  PredictionPage,
+  RunDiff,
+  RunEvaluation,
+  SamplePage,
+  SampleRequest,
+  SplitSpec,
+} from './evaluation';
 
 export interface AppInfo {
   version: string;
@@ -71,6 +86,22 @@ export interface LayerlabApi {
   saveFile(request: SaveFileRequest): { saved: string | null };
   /** Desktop app only: print a comparison report to PDF through the native save dialog; null when cancelled. */
   saveReportPdf(request: SavePdfRequest): { saved: string | null };
+  /** A completed run's saved model on a split: confusion matrix, per-class figures (computed once by the trainer process, then cached). */
+  evaluateRun(id: number, split: EvalSplit): RunEvaluation;
+  /** One page of a run's predictions on a split: its mistakes by default, most confident first; filter by true and predicted class. */
+  listPredictions(id: number, filter: PredictionFilter): PredictionPage;
+  /** The ten class probabilities a run gave one image. */
+  getProbabilities(id: number, split: EvalSplit, index: number): { index: number; label: number; probabilities: number[] };
+  /** Where two completed runs' predictions agree and differ on a split (both are evaluated if they were not). */
+  diffRuns(runA: number, runB: number, split: EvalSplit): RunDiff;
+  /** One page of the images in one group of a diff. */
+  listDiffImages(request: DiffPageRequest): DiffPage;
+  /** Pixels of some images, for thumbnails and the image viewer. */
+  getImages(request: ImageRequest): ImagePixels;
+  /** Class balance of the training, validation and test images for a way of splitting the training images. */
+  datasetOverview(splitSpec: SplitSpec): DatasetOverview;
+  /** One page of a split's images (of one class), for the dataset browser. */
+  listSamples(request: SampleRequest): SamplePage;
 }
 
 /** A trained model as `tf.loadLayersModel` reads it: model.json naming one weights file. */
@@ -112,6 +143,14 @@ export const API_METHODS = [
   'exportModel',
   'saveFile',
   'saveReportPdf',
+  'evaluateRun',
+  'listPredictions',
+  'getProbabilities',
+  'diffRuns',
+  'listDiffImages',
+  'getImages',
+  'datasetOverview',
+  'listSamples',
 ] as const satisfies readonly ApiMethod[];
 
 // Fails to compile when a contract method is missing from API_METHODS.
