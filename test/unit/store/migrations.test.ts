@@ -8,6 +8,7 @@ import * as m001 from '../../../src/core/store/migrations/001-initial';
 import * as m002 from '../../../src/core/store/migrations/002-designs';
 import * as m003 from '../../../src/core/store/migrations/003-history';
 import * as m004 from '../../../src/core/store/migrations/004-signals';
+import * as m005 from '../../../src/core/store/migrations/005-evaluations';
 import { tempDir } from '../../helpers';
 
 let t: ReturnType<typeof tempDir>;
@@ -184,6 +185,40 @@ describe('migrations', () => {
     expect(db.prepare(`SELECT run_id FROM layer_stats`).all()).toEqual([{ run_id: child }]);
     expect(db.prepare(`SELECT id, name, parent_run_id FROM runs`).all()).toEqual([{ id: child, name: 'child', parent_run_id: null }]);
     db.close();
+  });
+
+  it('005 adds evaluations to a version-4 database with runs in it: one row per run and split, deleted with its run', () => {
+    const path = join(t.dir, 'a.db');
+    const v4 = openDatabase(path, { migrations: [m001, m002, m003, m004] });
+    const insert = v4.prepare(
+      `INSERT INTO runs (name, status, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size,
+         epochs_planned, seed, host, owner_pid, created_at) VALUES (?, 'completed', 'fashion-mnist', '{}', '{}', 'adam', 0.001, 64, 1, 1, 'h', 1, 'now')`,
+    );
+    const a = Number(insert.run('a').lastInsertRowid);
+    const b = Number(insert.run('b').lastInsertRowid);
+    v4.close();
+
+    const v5 = openDatabase(path, { migrations: [m001, m002, m003, m004, m005] });
+    expect(v5.pragma('user_version', { simple: true })).toBe(5);
+    expect(tables(v5)).toContain('evaluations');
+    expect(v5.prepare(`SELECT name FROM runs ORDER BY id`).all()).toEqual([{ name: 'a' }, { name: 'b' }]);
+    const probabilities = new Float32Array([0.25, 0.75, 1, 0]);
+    const row = v5.prepare(
+      `INSERT INTO evaluations (run_id, split, summary_json, labels, predicted, probabilities, created_at) VALUES (?, ?, '{}', ?, ?, ?, 'now')`,
+    );
+    const bytes = (p: Float32Array) => Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+    row.run(a, 'test', Buffer.from([1, 0]), Buffer.from([1, 0]), bytes(probabilities));
+    row.run(a, 'validation', Buffer.from([1]), Buffer.from([0]), bytes(probabilities.subarray(0, 2)));
+    row.run(b, 'test', Buffer.from([1]), Buffer.from([1]), bytes(probabilities.subarray(0, 2)));
+    expect(() => row.run(a, 'test', Buffer.from([1]), Buffer.from([1]), bytes(probabilities))).toThrow(/UNIQUE|PRIMARY/);
+    expect(() => row.run(a, 'train', Buffer.from([1]), Buffer.from([1]), bytes(probabilities))).toThrow(/CHECK/);
+    expect(() => row.run(999, 'test', Buffer.from([1]), Buffer.from([1]), bytes(probabilities))).toThrow(/FOREIGN KEY/);
+    // The blobs read back byte for byte.
+    const back = v5.prepare(`SELECT probabilities FROM evaluations WHERE run_id = ? AND split = 'test'`).get(a) as { probabilities: Buffer };
+    expect(Array.from(new Float32Array(new Uint8Array(back.probabilities).buffer))).toEqual([0.25, 0.75, 1, 0]);
+    v5.prepare(`DELETE FROM runs WHERE id = ?`).run(a);
+    expect(v5.prepare(`SELECT run_id, split FROM evaluations`).all()).toEqual([{ run_id: b, split: 'test' }]);
+    v5.close();
   });
 
   it('a failing migration leaves the database at its previous version', () => {
