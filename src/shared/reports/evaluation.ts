@@ -6,6 +6,7 @@
  */
 import type { ClassFigures, ConfusedPair, DiffGroup, RunDiff, RunEvaluation } from '../contract/evaluation';
 import { csvField } from './export-data';
+import { escapeXml } from './svg-chart';
 
 /** Fashion-MNIST's ten classes: a probability row has this many columns. */
 export const CLASS_COUNT = 10;
@@ -213,4 +214,122 @@ export function perClassCsv(e: RunEvaluation): string {
   const lines = [PER_CLASS_CSV_HEADER.join(',')];
   for (const f of e.perClass) lines.push(csvLine([f.class, f.name, f.precision, f.recall, f.f1, f.support]));
   return `${lines.join('\n')}\n`;
+}
+
+export interface ConfusionSvgOptions {
+  /** Each cell as the share of its true class (row-normalised) rather than a count. */
+  normalize?: boolean;
+  /** Default "Confusion matrix, run #ID (test)". */
+  title?: string;
+  /**
+   * Default true: an XML declaration and the SVG namespace, for a .svg file.
+   * False for an <svg> inlined in HTML, which needs neither.
+   */
+  standalone?: boolean;
+}
+
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
+const TEXT = '#222222';
+const MUTED = '#666666';
+/** The colour scale's two ends: a share of 0 and of 1. */
+const LOW = [247, 251, 255];
+const HIGH = [8, 48, 107];
+
+/** A cell's fill for a row share in [0, 1]: the square root spreads the small shares, so a 1 % confusion still shows. */
+export function heatColor(share: number): string {
+  const t = Math.sqrt(Math.min(1, Math.max(0, share)));
+  const rgb = LOW.map((lo, i) => Math.round(lo + (HIGH[i] - lo) * t));
+  return `#${rgb.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** WCAG relative luminance of a #rrggbb colour. */
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** White or near-black text on a fill, whichever contrasts more. */
+export function textColorOn(fill: string): string {
+  const l = luminance(fill);
+  const onWhite = 1.05 / (l + 0.05);
+  const onDark = (l + 0.05) / (luminance(TEXT) + 0.05);
+  return onWhite > onDark ? '#ffffff' : TEXT;
+}
+
+const percent = (share: number) => (share === 0 ? '0' : share >= 0.9995 ? '100%' : `${(share * 100).toFixed(1)}%`);
+
+/**
+ * The confusion matrix as an SVG heatmap: true classes as rows, predicted classes
+ * as columns, class names on both axes, each cell's count (or its share of the true
+ * class) written in it, in white or black as its fill needs. The fill is the row
+ * share in both views, so a class with fewer images reads the same. Each cell is a
+ * `<rect class="cell" data-true data-predicted>` with a tooltip.
+ */
+export function confusionSvg(e: RunEvaluation, o: ConfusionSvgOptions = {}): string {
+  const k = e.confusion.length;
+  const shares = normalizeRows(e.confusion);
+  const name = (c: number) => e.classNames[c] ?? `class ${c}`;
+  const cell = 48;
+  const left = 150;
+  const top = 56;
+  const bottom = 112;
+  const right = 24;
+  const W = left + k * cell + right;
+  const H = top + k * cell + bottom;
+  const title = o.title ?? `Confusion matrix, run #${e.runId} (${e.split})${o.normalize ? ', share of each true class' : ''}`;
+  const out: string[] = [];
+  const standalone = o.standalone !== false;
+  if (standalone) out.push('<?xml version="1.0" encoding="UTF-8"?>');
+  out.push(
+    `<svg${standalone ? ' xmlns="http://www.w3.org/2000/svg"' : ''} width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${escapeXml(FONT)}" font-size="12" role="img">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`,
+    `<text x="${W / 2}" y="24" text-anchor="middle" font-size="16" font-weight="600" fill="${TEXT}">${escapeXml(title)}</text>`,
+  );
+  for (let t = 0; t < k; t++) {
+    const support = e.confusion[t].reduce((a, b) => a + b, 0);
+    for (let p = 0; p < k; p++) {
+      const count = e.confusion[t][p];
+      const share = shares[t][p];
+      const fill = heatColor(share);
+      const x = left + p * cell;
+      const y = top + t * cell;
+      const value = o.normalize ? percent(share) : String(count);
+      const size = Math.min(12, Math.floor((cell - 6) / (value.length * 0.62)));
+      const tip = `${name(t)} predicted as ${name(p)}: ${count} of ${support} (${(share * 100).toFixed(1)}%)`;
+      out.push(
+        `<rect class="cell" data-true="${t}" data-predicted="${p}" x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" stroke="#ffffff" stroke-width="1"><title>${escapeXml(tip)}</title></rect>`,
+        `<text class="value" x="${x + cell / 2}" y="${y + cell / 2 + size * 0.35}" text-anchor="middle" font-size="${size}" fill="${textColorOn(fill)}"${count === 0 ? ' fill-opacity="0.55"' : ''}>${escapeXml(value)}</text>`,
+      );
+    }
+  }
+  // The diagonal (right answers) outlined.
+  for (let c = 0; c < k; c++) {
+    out.push(
+      `<rect x="${left + c * cell + 1}" y="${top + c * cell + 1}" width="${cell - 2}" height="${cell - 2}" fill="none" stroke="#e36209" stroke-width="1.5" pointer-events="none"/>`,
+    );
+  }
+  for (let t = 0; t < k; t++) {
+    out.push(
+      `<text class="row-label" x="${left - 8}" y="${top + t * cell + cell / 2 + 4}" text-anchor="end" fill="${TEXT}">${escapeXml(name(t))}</text>`,
+    );
+  }
+  const labelY = top + k * cell + 10;
+  for (let p = 0; p < k; p++) {
+    const x = left + p * cell + cell / 2;
+    out.push(
+      `<text class="column-label" x="${x}" y="${labelY}" text-anchor="end" dominant-baseline="middle" transform="rotate(-40 ${x} ${labelY})" fill="${TEXT}">${escapeXml(name(p))}</text>`,
+    );
+  }
+  const gridMiddleX = left + (k * cell) / 2;
+  const gridMiddleY = top + (k * cell) / 2;
+  out.push(
+    `<text class="axis-title" x="${gridMiddleX}" y="${H - 12}" text-anchor="middle" font-size="13" fill="${MUTED}">Predicted class</text>`,
+    `<text class="axis-title" x="18" y="${gridMiddleY}" text-anchor="middle" font-size="13" fill="${MUTED}" transform="rotate(-90 18 ${gridMiddleY})">True class</text>`,
+    '</svg>',
+  );
+  return out.join('\n');
 }

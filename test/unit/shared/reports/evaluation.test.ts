@@ -4,6 +4,9 @@ import { FASHION_MNIST_CLASSES } from '../../../../src/shared/model/training-con
 import {
   confusedPairText,
   confusionCsv,
+  confusionSvg,
+  heatColor,
+  textColorOn,
   diffGroupOf,
   diffPredictions,
   normalizeRows,
@@ -12,6 +15,7 @@ import {
   summarizePredictions,
 } from '../../../../src/shared/reports/evaluation';
 import { parseCsv } from '../../../helpers';
+import { decode, findAll, parseXml } from './xml-check';
 
 const K = 10;
 
@@ -331,5 +335,78 @@ describe('CSV exports', () => {
       expect(row).toEqual([String(c), f.name, String(f.precision), String(f.recall), String(f.f1), String(f.support)]);
     });
     expect(rows.slice(1).reduce((a, r) => a + Number(r[5]), 0)).toBe(500);
+  });
+});
+
+describe('confusionSvg', () => {
+  const { labels, p } = randomCase(1000, 5);
+  const e = asEvaluation(summarizePredictions(labels, p, FASHION_MNIST_CLASSES));
+  const texts = (svg: string, cls: string) =>
+    findAll(parseXml(svg).root!, (x) => x.name === 'text' && x.attrs.class === cls).map((x) => decode(x.text));
+
+  it('is a well-formed standalone SVG document with 100 cells, one per true × predicted class', () => {
+    const svg = confusionSvg(e);
+    expect(svg.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    const { root, problems } = parseXml(svg);
+    expect(problems).toEqual([]);
+    expect(root!.name).toBe('svg');
+    const cells = findAll(root!, (x) => x.attrs.class === 'cell');
+    expect(cells).toHaveLength(100);
+    const seen = new Set(cells.map((c) => `${c.attrs['data-true']},${c.attrs['data-predicted']}`));
+    expect(seen.size).toBe(100);
+    // Cell (6, 0) sits in row 6, column 0: below (0, 0), level with (6, 9).
+    const at = (t: number, q: number) => cells.find((c) => c.attrs['data-true'] === String(t) && c.attrs['data-predicted'] === String(q))!;
+    expect(Number(at(6, 0).attrs.y)).toBeGreaterThan(Number(at(0, 0).attrs.y));
+    expect(at(6, 0).attrs.x).toBe(at(0, 0).attrs.x);
+    expect(at(6, 9).attrs.y).toBe(at(6, 0).attrs.y);
+    expect(decode(findAll(at(6, 0), (x) => x.name === 'title')[0].text)).toBe(
+      `Shirt predicted as T-shirt/top: ${e.confusion[6][0]} of ${e.perClass[6].support} (${((e.confusion[6][0] / e.perClass[6].support) * 100).toFixed(1)}%)`,
+    );
+  });
+
+  it('names the classes on both axes, titles the axes and writes the counts in the cells', () => {
+    const svg = confusionSvg(e, { title: 'Run 7 on the test set' });
+    expect(texts(svg, 'row-label')).toEqual([...FASHION_MNIST_CLASSES]);
+    expect(texts(svg, 'column-label')).toEqual([...FASHION_MNIST_CLASSES]);
+    expect(texts(svg, 'axis-title')).toEqual(['Predicted class', 'True class']);
+    expect(svg).toContain('<title>Run 7 on the test set</title>');
+    expect(texts(svg, 'value')).toEqual(e.confusion.flat().map(String));
+  });
+
+  it('writes each cell as its share of the true class when normalised', () => {
+    const svg = confusionSvg(e, { normalize: true });
+    const values = texts(svg, 'value');
+    expect(values).toHaveLength(100);
+    const share = e.confusion[3][3] / e.perClass[3].support;
+    expect(values[33]).toBe(`${(share * 100).toFixed(1)}%`);
+    expect(svg).toContain('share of each true class');
+  });
+
+  it('has no XML declaration or namespace inline, and escapes the title and class names', () => {
+    const names: string[] = [...FASHION_MNIST_CLASSES];
+    names[0] = 'T-shirt & <top>';
+    const svg = confusionSvg({ ...e, classNames: names }, { standalone: false, title: 'A < B & "C"' });
+    expect(svg.startsWith('<svg ')).toBe(true);
+    expect(svg).not.toContain('xmlns');
+    const { problems } = parseXml(svg);
+    expect(problems).toEqual([]);
+    expect(texts(svg, 'row-label')[0]).toBe('T-shirt & <top>');
+    expect(svg).toContain('A &lt; B &amp; &quot;C&quot;');
+  });
+
+  it('colours by share and writes on each fill in the colour that reads', () => {
+    expect(heatColor(0)).toBe('#f7fbff');
+    expect(heatColor(1)).toBe('#08306b');
+    expect(textColorOn(heatColor(1))).toBe('#ffffff');
+    expect(textColorOn(heatColor(0))).toBe('#222222');
+    expect(textColorOn(heatColor(0.01))).toBe('#222222');
+    // In the picture: the (mostly right) diagonal is dark with white figures.
+    const root = parseXml(confusionSvg(e)).root!;
+    const values = findAll(root, (x) => x.attrs.class === 'value');
+    const cells = findAll(root, (x) => x.attrs.class === 'cell');
+    for (let c = 0; c < 10; c++) {
+      expect(cells[c * 11].attrs.fill).toBe(heatColor(e.confusion[c][c] / e.perClass[c].support));
+      expect(values[c * 11].attrs.fill).toBe('#ffffff');
+    }
   });
 });
