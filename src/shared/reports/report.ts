@@ -1,6 +1,7 @@
 /**
  * A comparison as one self-contained HTML file: the four charts as inline SVG,
- * the summary, settings and architecture tables. No scripts and no external
+ * the summary, settings and architecture tables, and for each run evaluated its
+ * confusion matrix, per-class figures and most confused pairs. No scripts and no external
  * references of any kind, so it opens offline, in a mail client or an archive,
  * and prints to PDF as it is.
  */
@@ -17,6 +18,8 @@ import {
   type SummaryRow,
 } from './compare';
 import type { RunDetail } from '../contract/runs';
+import type { RunEvaluation } from '../contract/evaluation';
+import { confusedPairText, confusionSvg } from './evaluation';
 import { escapeXml, svgLineChart } from './svg-chart';
 
 export interface ReportOptions {
@@ -25,6 +28,12 @@ export interface ReportOptions {
   smoothing?: number;
   /** When the report was made (ISO); shown under the title. */
   generatedAt?: string;
+  /**
+   * Evaluations of the runs' predictions: a section for each one whose run is in the
+   * report (in the runs' order), with its confusion matrix, per-class table and most
+   * confused pairs. Evaluations of other runs are left out.
+   */
+  evaluations?: RunEvaluation[];
 }
 
 const esc = escapeXml;
@@ -54,11 +63,16 @@ const STYLE = `
   .toggle { display: inline-flex; gap: 6px; align-items: center; margin: 0 0 8px; cursor: pointer; }
   #only-differences:checked ~ table tr.same { display: none; }
   .notes { white-space: pre-wrap; }
+  .evaluation { display: flex; flex-wrap: wrap; gap: 16px 32px; align-items: flex-start; margin: 0 0 16px; }
+  .evaluation figure { margin: 0; border: 1px solid #d8dee4; border-radius: 6px; padding: 4px; flex: 0 1 660px; }
+  .evaluation svg { width: 100%; height: auto; display: block; }
+  .evaluation ol { margin: 4px 0 0; padding-left: 22px; }
+  h3 { font-size: 15px; margin: 20px 0 6px; }
   @media print {
     body { padding: 0; }
     .toggle { display: none; }
     .charts { grid-template-columns: 1fr 1fr; }
-    figure, table { break-inside: avoid; }
+    figure, table, .evaluation { break-inside: avoid; }
   }
 `;
 
@@ -142,6 +156,41 @@ function chartsSection(runs: RunDetail[], smoothing: number): string {
   return `<div class="charts">\n${figures.join('\n')}\n</div>`;
 }
 
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+
+function perClassTable(e: RunEvaluation): string {
+  const body = e.perClass
+    .map(
+      (f) =>
+        `<tr><td class="num">${f.class}</td><th scope="row">${esc(f.name)}</th><td class="num">${f.precision.toFixed(4)}</td><td class="num">${f.recall.toFixed(4)}</td><td class="num">${f.f1.toFixed(4)}</td><td class="num">${f.support}</td></tr>`,
+    )
+    .join('\n');
+  return `<table class="per-class"><thead><tr><th>Class</th><th>Name</th><th>Precision</th><th>Recall</th><th>F1</th><th>Support</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function evaluationSection(run: RunDetail, label: string, e: RunEvaluation): string {
+  const split = e.split === 'test' ? 'test set' : 'validation split';
+  const pairs = e.confusedPairs.length
+    ? `<ol class="confused-pairs">\n${e.confusedPairs.map((p) => `<li>${esc(confusedPairText(p, e.classNames))}</li>`).join('\n')}\n</ol>`
+    : '<p class="muted">No image is taken for another class.</p>';
+  const svg = confusionSvg(e, { standalone: false, title: `${label}: confusion matrix (${split})` });
+  return `<h3 class="evaluation-title">${esc(label)} <span class="muted">#${run.id} ${esc(run.name)} · ${split}, ${e.count.toLocaleString('en-US')} images</span></h3>
+<p>Accuracy ${pct(e.accuracy)} · top-2 accuracy ${pct(e.top2Accuracy)}</p>
+<div class="evaluation">
+<figure>${svg}</figure>
+<div>
+${perClassTable(e)}
+<p class="muted">Precision is 0 for a class never predicted, recall 0 for a class with no images.</p>
+<h4>Most confused</h4>
+${pairs}
+</div>
+</div>`;
+}
+
+function evaluationsSection(runs: RunDetail[], labels: string[], evaluations: RunEvaluation[]): string {
+  return runs.flatMap((run, i) => evaluations.filter((e) => e.runId === run.id).map((e) => evaluationSection(run, labels[i], e))).join('\n');
+}
+
 /** The whole comparison in one HTML file that needs nothing else to be read. */
 export function comparisonReportHtml(runs: RunDetail[], o: ReportOptions = {}): string {
   const labels = runLabels(runs);
@@ -158,6 +207,7 @@ export function comparisonReportHtml(runs: RunDetail[], o: ReportOptions = {}): 
         `<li><span class="swatch" style="background:${esc(runColor(i))}"></span><strong>${esc(labels[i])}</strong> <span class="muted">#${r.id} ${esc(r.name)} · ${esc(r.status)} · ${r.epochs.length}/${r.config.epochs} epochs</span></li>`,
     )
     .join('\n');
+  const evaluations = evaluationsSection(runs, labels, o.evaluations ?? []);
   const notes = runs
     .map((r, i) => (r.notes.trim() ? `<li><strong>${esc(labels[i])}</strong>: <span class="notes">${esc(r.notes)}</span></li>` : ''))
     .filter(Boolean);
@@ -184,6 +234,7 @@ ${summarySection(runs, labels, summaryTable(runs))}
 ${settingsSection(runs, labels)}
 <h2>Architecture</h2>
 ${architectureSection(runs, labels)}
+${evaluations ? `<h2>Predictions</h2>\n${evaluations}` : ''}
 ${notes.length ? `<h2>Notes</h2>\n<ul>\n${notes.join('\n')}\n</ul>` : ''}
 </body>
 </html>
