@@ -214,6 +214,18 @@ describe('summarizePredictions', () => {
     expect(r.top2Accuracy).toBe(top2 / l.length);
   });
 
+  it('orders tied probabilities as argmax does for top-2: the lower class first', () => {
+    // Classes 1, 2 and 5 tie at 0.3: ranked 1, 2, 5, so 1 and 2 are the top two and 5 is not.
+    const tied: [number, number][] = [
+      [1, 0.3],
+      [2, 0.3],
+      [5, 0.3],
+    ];
+    const r = summarizePredictions(new Uint8Array([5, 2, 1]), probs([tied, tied, tied]), FASHION_MNIST_CLASSES);
+    expect(r.accuracy).toBeCloseTo(1 / 3, 12);
+    expect(r.top2Accuracy).toBeCloseTo(2 / 3, 12);
+  });
+
   it('gives 0 accuracy, not NaN, for no images', () => {
     const r = summarizePredictions(new Uint8Array(0), new Float32Array(0), FASHION_MNIST_CLASSES);
     expect(r).toMatchObject({ count: 0, accuracy: 0, top2Accuracy: 0, confusedPairs: [] });
