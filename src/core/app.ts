@@ -9,6 +9,9 @@ import { openDatabase, type Db } from './store/database';
 import { ComparisonStore } from './store/comparison-store';
 import { DesignStore } from './store/design-store';
 import { RunStore } from './store/run-store';
+import { EvaluationStore } from './store/evaluation-store';
+import { EvaluationService } from './evaluation/evaluation-service';
+import { DatasetImages } from './data/images';
 
 export interface LayerlabOptions {
   shell: AppInfo['shell'];
@@ -32,6 +35,7 @@ export interface Layerlab {
   designs: DesignStore;
   events: EventHub;
   runs: RunService;
+  evaluation: EvaluationService;
   service: LayerlabService;
   databasePath: string;
   /** Cancel what is queued or training and any dataset download, wait for both to stop, close the database. */
@@ -55,6 +59,9 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
     modelsDir: join(dirname(databasePath), `${basename(databasePath, extname(databasePath))}-models`),
   });
   runs.recover();
+  const datasetFolder = () => requireDatasetFolder(store, cacheDir);
+  // Evaluations run in trainer processes of their own, beside any training.
+  const evaluation = new EvaluationService({ runs, evaluations: new EvaluationStore(db), launchTrainer: o.launchTrainer, datasetFolder });
   const service = createLayerlabService({
     shell: o.shell,
     databasePath,
@@ -65,6 +72,8 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
     comparisons: new ComparisonStore(db),
     runs,
     events,
+    evaluation,
+    images: new DatasetImages(datasetFolder),
     saveFile: o.saveFile,
     saveReportPdf: o.saveReportPdf,
   });
@@ -74,6 +83,7 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
     designs,
     events,
     runs,
+    evaluation,
     service,
     databasePath,
     async close() {
@@ -81,6 +91,7 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
       const downloadStopped = service.cancelDownload();
       const active = runs.activeRunId();
       runs.shutdown();
+      evaluation.shutdown();
       if (active !== null) await runs.whenDone(active);
       // It reads the database for its last status, so it must end before the database closes.
       await downloadStopped;

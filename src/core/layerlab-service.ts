@@ -6,6 +6,8 @@ import type { DatasetStatus } from '../shared/contract/dataset';
 import { PRESETS } from '../shared/model/presets';
 import { DownloadError, downloadFashionMnist } from './data/download';
 import { locateFashionMnist } from './data/fashion-mnist';
+import type { DatasetImages } from './data/images';
+import type { EvaluationService } from './evaluation/evaluation-service';
 import type { EventHub } from './events';
 import type { RunService } from './runs/run-service';
 import type { ComparisonStore } from './store/comparison-store';
@@ -28,6 +30,9 @@ export interface ServiceOptions {
   comparisons: ComparisonStore;
   runs: RunService;
   events: EventHub;
+  evaluation: EvaluationService;
+  /** Fashion-MNIST's pixels, read once and kept. */
+  images: DatasetImages;
   /** The desktop shell's native save dialog; absent in browser mode, where the page downloads instead. */
   saveFile?: (request: SaveFileRequest) => Promise<string | null>;
   /** The desktop shell's PDF printing of a report; absent in browser mode (the browser prints the HTML report). */
@@ -56,6 +61,17 @@ export function requireDatasetFolder(store: RunStore, cache: string): string {
   const status = datasetStatus(store, cache);
   if (!status.available || !status.folder) throw new UserError(status.message ?? 'Fashion-MNIST was not found');
   return status.folder;
+}
+
+/** The data module's own errors (a bad index, a split that leaves nothing) are worded for the user: passed on as such. */
+async function worded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    const name = (e as Error)?.name;
+    if (name === 'DatasetError' || name === 'IdxError') throw new UserError((e as Error).message);
+    throw e;
+  }
 }
 
 /** The contract implemented over the core services. No Electron here. */
@@ -144,6 +160,14 @@ export function createLayerlabService(o: ServiceOptions): LayerlabService {
       if (!o.saveReportPdf) throw new UserError('PDF export is for the desktop app; in browser mode save the HTML report and print it to PDF');
       return { saved: await o.saveReportPdf(request) };
     },
+    evaluateRun: (id, split) => worded(() => o.evaluation.evaluate(id, split)),
+    listPredictions: (id, filter) => worded(() => o.evaluation.predictions(id, filter)),
+    getProbabilities: (id, split, index) => worded(() => o.evaluation.probabilities(id, split, index)),
+    diffRuns: (runA, runB, split) => worded(() => o.evaluation.diff(runA, runB, split)),
+    listDiffImages: (request) => worded(() => o.evaluation.diffImages(request)),
+    getImages: (request) => worded(() => o.images.images(request)),
+    datasetOverview: (splitSpec) => worded(() => o.images.overview(splitSpec)),
+    listSamples: (request) => worded(() => o.images.samples(request)),
   };
 }
 

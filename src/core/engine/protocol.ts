@@ -2,6 +2,7 @@
 import type { ModelSpec } from '../../shared/model/model-spec';
 import type { TrainingConfig } from '../../shared/model/training-config';
 import type { DatasetInfo, Environment, EpochMetrics, LayerStat } from '../../shared/contract/runs';
+import type { EvalSplit } from '../../shared/contract/evaluation';
 
 export interface TrainJob {
   runId: number;
@@ -13,8 +14,22 @@ export interface TrainJob {
   modelDir?: string;
 }
 
+/** Predicting one split with a completed run's saved model. */
+export interface EvaluateJob {
+  runId: number;
+  /** Folder holding the run's model.json and weights.bin. */
+  modelDir: string;
+  datasetFolder: string;
+  split: EvalSplit;
+  /** How the run split its training images (which images 'validation' means). */
+  limit: number | null;
+  validationSplit: number;
+}
+
 export type ToTrainer =
   | { type: 'start'; job: TrainJob }
+  /** Instead of 'start': evaluate a saved model, send 'evaluated' (or 'failed'), wait for 'ack', exit. */
+  | { type: 'evaluate'; job: EvaluateJob }
   | { type: 'cancel' }
   /**
    * The main side has recorded the trainer's last message ('finished' or 'failed').
@@ -45,5 +60,11 @@ export type FromTrainer =
    * `stopReason` says why a completed run trained fewer epochs than planned (early stopping).
    */
   | { type: 'finished'; status: 'completed' | 'cancelled'; stopReason?: string | null }
+  /**
+   * An evaluate job's answer: the split's labels (one byte each) and the model's ten class
+   * probabilities per image (Float32, n×10 row-major), both base64 so any IPC carries them.
+   * The last message; answered with 'ack'.
+   */
+  | { type: 'evaluated'; count: number; backend: string; labelsBase64: string; probabilitiesBase64: string; seconds: number }
   /** Training could not go on; the message is for the user (e.g. "Training diverged at epoch 2: ..."). The last message; answered with 'ack'. */
   | { type: 'failed'; message: string };

@@ -1,5 +1,5 @@
 /**
- * Entry of the trainer process: one run, then exit. Started with
+ * Entry of the trainer process: one run (or one evaluation of a saved model), then exit. Started with
  * child_process.fork (CLI, browser mode, tests) or as an Electron
  * utilityProcess (desktop); it talks the messages of ./protocol either way.
  */
@@ -9,7 +9,8 @@ import { summarizeModel } from '../../shared/model/model-math';
 import { selectBackend } from './backend';
 import { buildModel } from './build-model';
 import { failureMessage, TrainingSetupError } from './errors';
-import type { FromTrainer, ToTrainer, TrainJob } from './protocol';
+import { loadSavedModel, predictProbabilities } from './evaluate';
+import type { EvaluateJob, FromTrainer, ToTrainer, TrainJob } from './protocol';
 import { saveModel } from './save-model';
 import { train } from './train';
 import { installWasmConvFilterGrad } from './wasm-conv-grad';
@@ -78,12 +79,7 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
   const problems = summarizeModel(job.model).problems;
   if (problems.length > 0) throw new TrainingSetupError(`The model cannot be trained: ${problems[0].message}`);
 
-  const { backend, versions } = await selectBackend();
-  if (backend === 'wasm') {
-    installWasmMatMulFix();
-    // Without it a Conv2D layer cannot learn on wasm (tfjs has no such kernel there).
-    installWasmConvFilterGrad();
-  }
+  const { backend, versions } = await selectBackendForJob();
   const dataset = await loadFashionMnist(job.datasetFolder);
   const data = splitTrainValidation(dataset.train, job.config);
   hooks.inTensorflow(backend);
@@ -133,6 +129,36 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
     }
   }
   return { status: result.status, stopReason: result.stopReason };
+}
+
+async function selectBackendForJob(): Promise<Awaited<ReturnType<typeof selectBackend>>> {
+  const selected = await selectBackend();
+  if (selected.backend === 'wasm') {
+    installWasmMatMulFix();
+    // Without it a Conv2D layer cannot learn on wasm (tfjs has no such kernel there).
+    installWasmConvFilterGrad();
+  }
+  return selected;
+}
+
+/** A saved model over one split: the labels and the probabilities, for the main side to summarise and cache. */
+async function runEvaluation(job: EvaluateJob, hooks: JobHooks): Promise<FromTrainer> {
+  const began = performance.now();
+  const { backend } = await selectBackendForJob();
+  const dataset = await loadFashionMnist(job.datasetFolder);
+  const set = job.split === 'test' ? dataset.test : splitTrainValidation(dataset.train, job).validation;
+  hooks.inTensorflow(backend);
+  const model = await loadSavedModel(job.runId, job.modelDir);
+  const probabilities = await predictProbabilities(model, set);
+  model.dispose();
+  return {
+    type: 'evaluated',
+    count: set.count,
+    backend,
+    labelsBase64: Buffer.from(set.labels.buffer, set.labels.byteOffset, set.labels.byteLength).toString('base64'),
+    probabilitiesBase64: Buffer.from(probabilities.buffer, probabilities.byteOffset, probabilities.byteLength).toString('base64'),
+    seconds: (performance.now() - began) / 1000,
+  };
 }
 
 function main(): void {
@@ -189,6 +215,11 @@ function main(): void {
         ({ status, stopReason }) => end({ type: 'finished', status, ...(stopReason ? { stopReason } : {}) }),
         fail,
       );
+    }
+    if (message.type === 'evaluate' && !started) {
+      started = true;
+      const hooks: JobHooks = { cancelled: () => cancelRequested, inTensorflow: (name) => (backend = name) };
+      runEvaluation(message.job, hooks).then(end, fail);
     }
   });
 }

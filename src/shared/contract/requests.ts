@@ -83,3 +83,73 @@ export const savePdfSchema = z.strictObject({
   html: z.string().max(50_000_000),
 });
 export type SavePdfRequest = z.infer<typeof savePdfSchema>;
+
+const CLASS_MESSAGE = { error: 'a class is a whole number from 0 to 9' };
+const classSchema = z.number(CLASS_MESSAGE).int(CLASS_MESSAGE).min(0, CLASS_MESSAGE).max(9, CLASS_MESSAGE);
+const offsetSchema = z
+  .number({ error: 'offset must be a number' })
+  .int({ error: 'offset must be a whole number' })
+  .min(0, { error: 'offset must be 0 or more' });
+const pageLimitSchema = z
+  .number({ error: 'limit must be a number' })
+  .int({ error: 'limit must be a whole number' })
+  .min(1, { error: 'limit must be at least 1' })
+  .max(500, { error: 'at most 500 images a page' });
+
+export const evalSplitSchema = z.enum(['test', 'validation'], { error: "split must be 'test' or 'validation'" });
+export const imageSplitSchema = z.enum(['train', 'validation', 'test'], { error: "split must be 'train', 'validation' or 'test'" });
+
+export const imageIndexSchema = z
+  .number({ error: 'image index must be a number' })
+  .int({ error: 'image index must be a whole number' })
+  .min(0, { error: 'image index must be 0 or more' });
+
+export const predictionFilterSchema = z.strictObject({
+  split: evalSplitSchema,
+  trueClass: classSchema.nullable().optional(),
+  predictedClass: classSchema.nullable().optional(),
+  which: z.enum(['wrong', 'all'], { error: "which must be 'wrong' or 'all'" }).optional(),
+  sort: z.enum(['confidence-desc', 'confidence-asc', 'index'], { error: "sort must be 'confidence-desc', 'confidence-asc' or 'index'" }).optional(),
+  offset: offsetSchema.optional(),
+  limit: pageLimitSchema.optional(),
+});
+
+export const diffPageSchema = z.strictObject({
+  runA: runIdSchema,
+  runB: runIdSchema,
+  split: evalSplitSchema,
+  group: z.enum(['both_right', 'only_a', 'only_b', 'neither'], { error: "group must be 'both_right', 'only_a', 'only_b' or 'neither'" }),
+  offset: offsetSchema.optional(),
+  limit: pageLimitSchema.optional(),
+});
+
+export const splitSpecSchema = z.strictObject({
+  limit: z
+    .number({ error: 'limit must be a number' })
+    .int({ error: 'limit must be a whole number' })
+    .min(1, { error: 'limit must be at least 1' })
+    .max(60_000, { error: 'limit must be at most 60,000 (the training images)' })
+    .nullable(),
+  validationSplit: z
+    .number({ error: 'validation split must be a number' })
+    .gt(0, { error: 'validation split must be above 0' })
+    .lt(1, { error: 'validation split must be below 1' }),
+});
+
+export const imageRequestSchema = z
+  .strictObject({
+    split: imageSplitSchema,
+    indexes: z.array(imageIndexSchema).max(500, { error: 'at most 500 images at once' }),
+    splitSpec: splitSpecSchema.optional(),
+  })
+  .refine((r) => r.split === 'test' || r.splitSpec, { error: 'the train and validation images need a splitSpec (limit and validation split)' });
+
+export const sampleRequestSchema = z
+  .strictObject({
+    split: imageSplitSchema,
+    classIndex: classSchema.nullable().optional(),
+    offset: offsetSchema.optional(),
+    limit: pageLimitSchema.optional(),
+    splitSpec: splitSpecSchema.optional(),
+  })
+  .refine((r) => r.split === 'test' || r.splitSpec, { error: 'the train and validation images need a splitSpec (limit and validation split)' });
