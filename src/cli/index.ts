@@ -14,6 +14,7 @@ import { runIdSchema, startRunSchema } from '../shared/contract/requests';
 import { openLayerlab, type Layerlab } from '../core/app';
 import { forkTrainer } from '../core/runs/node-trainer';
 import { startBrowserServer } from '../core/server/browser-server';
+import { evaluateCommand } from './evaluate';
 import { exportCommand, importCommand } from './export';
 import { duration, runJson, runsTable, runText, summaryJson, summaryJsonOf, summaryText } from './format';
 import { resolveModelSource } from './model-source';
@@ -29,9 +30,19 @@ Usage:
                  [--db PATH] [--json]
   layerlab runs [--db PATH] [--json]
   layerlab show ID [--db PATH] [--json]
+  layerlab evaluate ID [--split test|validation] [--db PATH] [--json]
+  layerlab evaluate A --diff B [--split test|validation] [--db PATH] [--json]
   layerlab export ID... --format csv|json|layer-stats|html|bundle|model --out PATH [--smoothing X] [--baseline] [--title S] [--db PATH] [--json]
   layerlab import FILE [--db PATH] [--json]
   layerlab serve [--port N] [--host ADDR] [--db PATH]
+
+Evaluate:
+  evaluate ID     the completed run's saved model on the 10,000 test images (or its own validation split):
+                  the 10×10 confusion matrix (rows: true class), precision, recall, F1 and support per class,
+                  and the most confused pairs in words; computed once, then read from the database.
+                  --json: {run_id, split, accuracy, top2_accuracy, confusion, per_class, confused_pairs}
+  --diff B        which images both runs get right, only A, only B, neither, and B's recall minus A's per class;
+                  --json: {both_right, only_a, only_b, neither, per_class_recall_delta}
 
 Export formats:
   csv     the curves' data, tidy: run_id,run,epoch,seconds,metric,value,smoothed
@@ -248,6 +259,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runs(rest);
       case 'show':
         return await show(rest);
+      case 'evaluate':
+        return await evaluateCommand(rest, open);
       case 'export':
         return await exportCommand(rest, open);
       case 'import':
@@ -255,7 +268,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve':
         return await serve(rest);
       default:
-        throw new UserError(`Unknown command "${command}"; try summary, train, runs, show, export, import or serve (--help lists them)`);
+        throw new UserError(`Unknown command "${command}"; try summary, train, runs, show, evaluate, export, import or serve (--help lists them)`);
     }
   } catch (e) {
     const err = e as Error & { code?: string };
