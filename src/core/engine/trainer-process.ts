@@ -4,7 +4,7 @@
  * utilityProcess (desktop); it talks the messages of ./protocol either way.
  */
 import os from 'node:os';
-import { loadFashionMnist, splitTrainValidation } from '../data/fashion-mnist';
+import { loadFashionMnist, loadFashionMnistSet, splitTrainValidation } from '../data/fashion-mnist';
 import { summarizeModel } from '../../shared/model/model-math';
 import { selectBackend } from './backend';
 import { buildModel } from './build-model';
@@ -145,8 +145,11 @@ async function selectBackendForJob(): Promise<Awaited<ReturnType<typeof selectBa
 async function runEvaluation(job: EvaluateJob, hooks: JobHooks): Promise<FromTrainer> {
   const began = performance.now();
   const { backend } = await selectBackendForJob();
-  const dataset = await loadFashionMnist(job.datasetFolder);
-  const set = job.split === 'test' ? dataset.test : splitTrainValidation(dataset.train, job).validation;
+  // Only the file the split is in.
+  const set =
+    job.split === 'test'
+      ? await loadFashionMnistSet(job.datasetFolder, 'test')
+      : splitTrainValidation(await loadFashionMnistSet(job.datasetFolder, 'train'), job).validation;
   hooks.inTensorflow(backend);
   const model = await loadSavedModel(job.runId, job.modelDir);
   const probabilities = await predictProbabilities(model, set);
