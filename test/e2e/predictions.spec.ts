@@ -17,6 +17,15 @@ test.afterAll(async () => {
   await served?.stop();
 });
 
+/** Whether a thumbnail's canvas has been drawn (a blank canvas is fully transparent). */
+const drawn = (canvas: ReturnType<Page['locator']>) =>
+  canvas.evaluate((c: HTMLCanvasElement) =>
+    c
+      .getContext('2d')!
+      .getImageData(0, 0, c.width, c.height)
+      .data.some((v, i) => i % 4 === 3 && v > 0),
+  );
+
 async function trainRun(page: Page, runNumber: number, o: { images: number; epochs: number; optimizer: string; lr: string }) {
   await page.getByRole('tab', { name: 'Train' }).click();
   await page.getByLabel('Preset').selectOption('seed-model-3');
@@ -71,6 +80,7 @@ test('a run’s confusion matrix, a cell’s images, the image viewer, PNG expor
   expect(firstLabel).toContain(`true class ${trueName}`);
   expect(firstLabel).toContain(`predicted ${predictedName}`);
   await expect(thumbs.first()).toContainText(trueName!);
+  await expect.poll(() => drawn(thumbs.first().locator('canvas'))).toBe(true);
   await expect(thumbs.first()).toContainText(predictedName!);
   // Most confident mistakes first.
   const confidences = await thumbs.evaluateAll((bs) =>
@@ -100,6 +110,14 @@ test('a run’s confusion matrix, a cell’s images, the image viewer, PNG expor
   expect(png.suggestedFilename()).toBe('layerlab-run-1-test-confusion.png');
   const bytes = readFileSync((await png.path())!);
   expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+  // The run's own validation images (the last 20% of its 3,000): 600 of them, their thumbnails drawn.
+  await section.getByLabel('Images', { exact: true }).selectOption('validation');
+  await section.getByRole('button', { name: 'Evaluate', exact: true }).click();
+  await expect(matrix).toHaveAttribute('data-total', '600', { timeout: 120_000 });
+  await expect(thumbs.first()).toBeVisible();
+  await expect(thumbs.first()).toHaveAttribute('aria-label', /^validation image/);
+  await expect.poll(() => drawn(thumbs.first().locator('canvas'))).toBe(true);
 
   // A second run, and the diff of the two in the Compare view.
   await trainRun(page, 2, { images: 3000, epochs: 1, optimizer: 'sgd', lr: '0.01' });

@@ -49,11 +49,6 @@ class Evaluations {
       this.pending = this.pending.filter((k) => k !== key);
     }
   }
-
-  /** A deleted run's evaluations go with it. */
-  forget(runId: number) {
-    for (const k of Object.keys(this.results)) if (k.startsWith(`${runId}:`)) delete this.results[k];
-  }
 }
 
 export const evaluations = new Evaluations();
