@@ -158,7 +158,15 @@ async function writeExport(
     case 'html':
       writeFileAtomic(
         out,
-        comparisonReportHtml(app.runs.getMany(ids), { smoothing: o.smoothing, title: o.title, generatedAt: new Date().toISOString() }),
+        comparisonReportHtml(app.runs.getMany(ids), {
+          smoothing: o.smoothing,
+          title: o.title,
+          generatedAt: new Date().toISOString(),
+          // The predictions of runs evaluated before (`layerlab evaluate`); exporting never evaluates.
+          evaluations: ids
+            .flatMap((id) => (['test', 'validation'] as const).map((split) => app.evaluation.cached(id, split)))
+            .filter((e) => e !== null),
+        }),
       );
       return [out];
     case 'bundle': {

@@ -50,7 +50,8 @@ Export formats:
   json    the same data with each run's label, settings, baseline and layer_stats
   layer-stats  the per-layer training signals: run_id,run,epoch,batch,layer,name,grad_norm,bias_grad_norm,
           weight_norm,update_ratio,act_mean,act_std,dead_fraction,saturated_fraction,nonfinite
-  html    a comparison report in one file (charts, summary, settings, architecture), readable offline
+  html    a comparison report in one file (charts, summary, settings, architecture, and the predictions of
+          runs evaluated with \`layerlab evaluate\`), readable offline
   bundle  the runs (network, settings, metrics, layer signals) to import into another database with \`layerlab import\`
   model   one completed run's trained model for tf.loadLayersModel: PATH is a folder for model.json and its weights
   --smoothing X  TensorBoard's smoothing weight from 0 (raw, the default) up to 1, for csv, json and html

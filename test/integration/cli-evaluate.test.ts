@@ -2,7 +2,7 @@
  * `layerlab evaluate` as a user runs it: two short real runs trained by the CLI into a
  * real SQLite file, evaluated on the full 10,000 test images, a child process per command.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,15 @@ describe('layerlab evaluate', () => {
     expect(text.stdout).toContain(`Run ${a.id} (A) against run ${b.id} (B) on the test set (10,000 images)`);
     expect(text.stdout).toMatch(/only A right +[\d,]+ \(/);
     expect(text.stdout).toMatch(/^ {2}6 {2}Shirt +[ +−]\d\.\d{3}$/m);
+  });
+
+  it('export --format html carries the predictions of runs evaluated before, and evaluates nothing itself', async () => {
+    const out = join(root, 'report.html');
+    const r = await cli('export', String(a.id), String(b.id), '--format', 'html', '--out', out, '--db', db);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<h2>Predictions</h2>');
+    expect(html).toMatch(/is taken for/);
   });
 
   it('refuses what it cannot do with one line', async () => {

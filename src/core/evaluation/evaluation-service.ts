@@ -69,6 +69,11 @@ export class EvaluationService {
     return pending;
   }
 
+  /** The run's evaluation on a split if it was evaluated before; never starts one. */
+  cached(id: number, split: EvalSplit): RunEvaluation | null {
+    return this.o.evaluations.get(id, split);
+  }
+
   /** One page of a run's predictions: its mistakes, most confident first, unless the filter says otherwise. */
   async predictions(id: number, filter: PredictionFilter): Promise<PredictionPage> {
     checkClass(filter.trueClass, 'true class');
