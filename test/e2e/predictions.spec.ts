@@ -19,12 +19,11 @@ test.afterAll(async () => {
 
 /** Whether a thumbnail's canvas has been drawn (a blank canvas is fully transparent). */
 const drawn = (canvas: ReturnType<Page['locator']>) =>
-  canvas.evaluate((c: HTMLCanvasElement) =>
-    c
-      .getContext('2d')!
-      .getImageData(0, 0, c.width, c.height)
-      .data.some((v, i) => i % 4 === 3 && v > 0),
-  );
+  // The page's canvas (the tests are typed without the DOM library).
+  canvas.evaluate((c: any) => {
+    const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+    return Array.prototype.some.call(data, (v: number, i: number) => i % 4 === 3 && v > 0) as boolean;
+  });
 
 async function trainRun(page: Page, runNumber: number, o: { images: number; epochs: number; optimizer: string; lr: string }) {
   await page.getByRole('tab', { name: 'Train' }).click();
