@@ -8,6 +8,7 @@ import { openDatabase, type Db } from '../../../src/core/store/database';
 import * as m001 from '../../../src/core/store/migrations/001-initial';
 import * as m002 from '../../../src/core/store/migrations/002-designs';
 import * as m003 from '../../../src/core/store/migrations/003-history';
+import { LATEST_SCHEMA_VERSION } from '../../../src/core/store/migrations';
 import { ComparisonStore } from '../../../src/core/store/comparison-store';
 import { RunStore } from '../../../src/core/store/run-store';
 import { tempDir } from '../../helpers';
@@ -290,7 +291,7 @@ describe('run history on the run row', () => {
     });
     latest.close();
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(4);
+    expect(raw.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     raw.close();
   });
 });
