@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { serveLayerlab, type Served } from './serve';
+import { setUpRun } from './train-form';
 
 let served: Served;
 let scratch: string;
@@ -27,14 +28,7 @@ const METRIC_CHARTS = ['Loss', 'Accuracy', 'Validation loss', 'Validation accura
 /** Train seed-model-3 on 1,000 images for 2 epochs with this optimizer, through the Train view. */
 async function trainRun(page: Page, runNumber: number, optimizer: string, learningRate: string) {
   await page.getByRole('tab', { name: 'Train' }).click();
-  await page.getByLabel('Preset').selectOption('seed-model-3');
-  await expect(page.getByText('133,386').first()).toBeVisible();
-  const all = page.getByLabel('All 60,000 images');
-  if (await all.isChecked()) await all.uncheck();
-  await page.getByLabel('Training images').fill('1000');
-  await page.getByLabel('Epochs').fill('2');
-  await page.getByLabel('Optimizer').selectOption(optimizer);
-  await page.getByLabel('Learning rate').fill(learningRate);
+  await setUpRun(page, { images: 1000, epochs: 2, optimizer, learningRate });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.locator('#current-run-heading')).toContainText(`Run #${runNumber}`);
   await expect(page.getByRole('status').filter({ hasText: 'Completed' })).toContainText(/test accuracy \d/, { timeout: 120_000 });

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { serveLayerlab, type Served } from './serve';
+import { setUpRun } from './train-form';
 
 let served: Served;
 test.beforeAll(async () => {
@@ -27,14 +28,7 @@ const drawn = (canvas: ReturnType<Page['locator']>) =>
 
 async function trainRun(page: Page, runNumber: number, o: { images: number; epochs: number; optimizer: string; lr: string }) {
   await page.getByRole('tab', { name: 'Train' }).click();
-  await page.getByLabel('Preset').selectOption('seed-model-3');
-  await expect(page.getByText('133,386').first()).toBeVisible();
-  const all = page.getByLabel('All 60,000 images');
-  if (await all.isChecked()) await all.uncheck();
-  await page.getByLabel('Training images').fill(String(o.images));
-  await page.getByLabel('Epochs').fill(String(o.epochs));
-  await page.getByLabel('Optimizer').selectOption(o.optimizer);
-  await page.getByLabel('Learning rate').fill(o.lr);
+  await setUpRun(page, { images: o.images, epochs: o.epochs, optimizer: o.optimizer, learningRate: o.lr });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.locator('#current-run-heading')).toContainText(`Run #${runNumber}`);
   await expect(page.getByRole('status').filter({ hasText: 'Completed' })).toContainText(/test accuracy \d/, { timeout: 150_000 });

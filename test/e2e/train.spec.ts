@@ -1,6 +1,7 @@
 /** The foundation flow as a user does it, in browser mode in Debian Chromium. */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { serveLayerlab, type Served } from './serve';
+import { setUpRun } from './train-form';
 
 let served: Served;
 test.beforeAll(async () => {
@@ -9,15 +10,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await served?.stop();
 });
-
-async function setUpRun(page: Page, o: { images: number; epochs: number }) {
-  await page.getByLabel('Preset').selectOption('seed-model-3');
-  await expect(page.getByText('133,386').first()).toBeVisible();
-  const all = page.getByLabel('All 60,000 images');
-  if (await all.isChecked()) await all.uncheck();
-  await page.getByLabel('Training images').fill(String(o.images));
-  await page.getByLabel('Epochs').fill(String(o.epochs));
-}
 
 test('train seed-model-3 on 3,000 images for one epoch, then cancel a second run', async ({ page }) => {
   await page.goto(served.url);
