@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/core/store/database';
+import { LAYERLAB_APPLICATION_ID, openDatabase } from '../../../src/core/store/database';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src/core/store/migrations';
 import * as m001 from '../../../src/core/store/migrations/001-initial';
 import * as m002 from '../../../src/core/store/migrations/002-designs';
@@ -272,5 +272,63 @@ describe('opening a database that is not ours to use', () => {
     const file = join(t.dir, 'plain-file');
     writeFileSync(file, 'x');
     expect(() => openDatabase(join(file, 'layerlab.db'))).toThrow(/Cannot open the database at .*plain-file\/layerlab\.db/);
+  });
+
+  it('marks a new database with Layerlab’s application id', () => {
+    const db = openDatabase(join(t.dir, 'new.db'));
+    expect(db.pragma('application_id', { simple: true })).toBe(LAYERLAB_APPLICATION_ID);
+    db.close();
+  });
+
+  it('refuses another program’s database, naming it, with its bytes and mtime unchanged', () => {
+    const path = join(t.dir, 'notes.db');
+    const raw = new Database(path);
+    raw.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('buy milk');");
+    raw.close();
+    const old = new Date('2024-01-02T03:04:05Z');
+    utimesSync(path, old, old);
+    const before = readFileSync(path);
+    expect(() => openDatabase(path)).toThrow(
+      /notes\.db is not a Layerlab database: it belongs to another program \(tables notes\); nothing was changed/,
+    );
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(statSync(path).mtimeMs).toBe(old.getTime());
+    const again = new Database(path, { readonly: true });
+    expect(again.pragma('journal_mode', { simple: true })).toBe('delete');
+    expect(tables(again)).toEqual(['notes']);
+    again.close();
+  });
+
+  it('refuses a database marked by another program even when it has tables named like Layerlab’s', () => {
+    const path = join(t.dir, 'other.db');
+    const raw = new Database(path);
+    m001.up(raw);
+    raw.pragma('user_version = 1');
+    raw.pragma('application_id = 1234');
+    raw.close();
+    const before = readFileSync(path);
+    expect(() => openDatabase(path)).toThrow(/is not a Layerlab database: .*application id 1234/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('upgrades and marks an older, unmarked Layerlab database, keeping its runs', () => {
+    const path = join(t.dir, 'older.db');
+    const raw = new Database(path);
+    m001.up(raw);
+    m002.up(raw);
+    raw.pragma('user_version = 2');
+    raw
+      .prepare(
+        `INSERT INTO runs (name, status, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size,
+         epochs_planned, seed, host, owner_pid, created_at) VALUES ('kept', 'completed', 'fashion-mnist', '{}', '{}', 'adam', 0.001, 64, 1, 1, 'h', 1, 'now')`,
+      )
+      .run();
+    expect(raw.pragma('application_id', { simple: true })).toBe(0);
+    raw.close();
+    const db = openDatabase(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+    expect(db.pragma('application_id', { simple: true })).toBe(LAYERLAB_APPLICATION_ID);
+    expect(db.prepare(`SELECT name FROM runs`).all()).toEqual([{ name: 'kept' }]);
+    db.close();
   });
 });
