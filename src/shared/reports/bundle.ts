@@ -14,6 +14,20 @@ import { describeIssues, modelSpecSchema, trainingConfigSchema } from '../model/
 export const BUNDLE_FORMAT = 'layerlab-runs';
 export const BUNDLE_VERSION = 2;
 
+/**
+ * What an import accepts, checked before any other work: a bigger bundle is
+ * refused with a message naming the limit. The file size counts characters of
+ * text (a character is at least one byte).
+ */
+export const BUNDLE_LIMITS = {
+  fileMegabytes: 200,
+  runs: 10_000,
+  epochsPerRun: 10_000,
+  batchLossesPerRun: 1_000_000,
+  layerStatsPerRun: 1_000_000,
+  tagsPerRun: 100,
+} as const;
+
 export interface BundledRun {
   /** The id in the database it came from (ids are remapped on import). */
   sourceId: number;
@@ -145,14 +159,66 @@ export function validateBundle(data: unknown): RunBundle {
       `This bundle was written by a newer version of Layerlab (bundle format ${head.version}; this version reads ${BUNDLE_VERSION}); nothing was imported`,
     );
   }
+  checkCounts(data as { runs?: unknown });
+  let bundle: RunBundle;
   if (head.version === 1) {
     const v1 = bundleV1Schema.safeParse(data);
     if (!v1.success) throw damaged(v1.error);
-    return { ...v1.data, version: BUNDLE_VERSION, runs: v1.data.runs.map((r) => ({ ...r, ...V1_DEFAULTS })) } as RunBundle;
+    bundle = { ...v1.data, version: BUNDLE_VERSION, runs: v1.data.runs.map((r) => ({ ...r, ...V1_DEFAULTS })) } as RunBundle;
+  } else {
+    const parsed = bundleSchema.safeParse(data);
+    if (!parsed.success) throw damaged(parsed.error);
+    bundle = parsed.data as RunBundle;
   }
-  const parsed = bundleSchema.safeParse(data);
-  if (!parsed.success) throw damaged(parsed.error);
-  return parsed.data as RunBundle;
+  checkUnique(bundle);
+  return bundle;
+}
+
+/** How messages name a run: `run 2 of the bundle ("adam", id 7)`. */
+function runName(r: { name?: unknown; sourceId?: unknown }, i: number): string {
+  const parts = [typeof r.name === 'string' ? JSON.stringify(r.name) : null, typeof r.sourceId === 'number' ? `id ${r.sourceId}` : null].filter(
+    Boolean,
+  );
+  return `run ${i + 1} of the bundle${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
+/** Counts before any other work, so an enormous bundle costs nothing to refuse. */
+function checkCounts(data: { runs?: unknown }): void {
+  const runs = data.runs;
+  if (!Array.isArray(runs)) return; // the schema says what is wrong
+  const L = BUNDLE_LIMITS;
+  if (runs.length > L.runs)
+    throw tooBig(`it holds ${runs.length.toLocaleString('en')} runs; at most ${L.runs.toLocaleString('en')} can be imported at once`);
+  runs.forEach((r: unknown, i) => {
+    if (typeof r !== 'object' || r === null) return;
+    const run = r as Record<string, unknown>;
+    const over = (key: string, what: string, max: number) => {
+      const v = run[key];
+      if (Array.isArray(v) && v.length > max) {
+        throw tooBig(`${runName(run, i)} has ${v.length.toLocaleString('en')} ${what}; at most ${max.toLocaleString('en')} per run`);
+      }
+    };
+    over('epochs', 'epochs', L.epochsPerRun);
+    over('batchLosses', 'batch losses', L.batchLossesPerRun);
+    over('layerStats', 'layer signal rows', L.layerStatsPerRun);
+    over('tags', 'tags', L.tagsPerRun);
+  });
+}
+
+/** What the database would refuse with a constraint, said in words. */
+function checkUnique(bundle: RunBundle): void {
+  bundle.runs.forEach((r, i) => {
+    const seen = new Set<number>();
+    for (const e of r.epochs) {
+      if (seen.has(e.epoch))
+        throw new BundleError(`This bundle is damaged: ${runName(r, i)} has epoch ${e.epoch} more than once; nothing was imported`);
+      seen.add(e.epoch);
+    }
+  });
+}
+
+function tooBig(what: string): BundleError {
+  return new BundleError(`This bundle is too large to import: ${what}; nothing was imported`);
 }
 
 function damaged(error: z.ZodError): BundleError {
@@ -161,6 +227,10 @@ function damaged(error: z.ZodError): BundleError {
 
 /** Parse a bundle file's text. */
 export function parseBundle(text: string): RunBundle {
+  const max = BUNDLE_LIMITS.fileMegabytes * 1024 * 1024;
+  if (text.length > max) {
+    throw tooBig(`the file is ${(text.length / 1024 / 1024).toFixed(1)} MB; the limit is ${BUNDLE_LIMITS.fileMegabytes} MB`);
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
