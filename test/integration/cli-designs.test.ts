@@ -118,6 +118,26 @@ describe('layerlab summary', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('refuses a 16,000-layer Keras file and a 50 MB one in one line naming the limit', () => {
+    const deep = JSON.parse(kerasSeed3);
+    const dense = deep.config.layers.find((l: { class_name: string }) => l.class_name === 'Dense');
+    deep.config.layers.push(...Array.from({ length: 16_000 }, () => dense));
+    const deepFile = join(t.dir, 'deep.json');
+    writeFileSync(deepFile, JSON.stringify(deep));
+    const r = cli('summary', '--keras', deepFile);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/has 16,00\d layers; Layerlab imports at most 200/);
+
+    const big = JSON.parse(kerasSeed3);
+    big.config.name = 'x'.repeat(50 * 1024 * 1024);
+    const bigFile = join(t.dir, 'big.json');
+    writeFileSync(bigFile, JSON.stringify(big));
+    const r2 = cli('summary', '--keras', bigFile);
+    expect(r2.code).not.toBe(0);
+    expect(r2.stderr).toMatch(/big\.json is too large to import: 50\.0 MB; the limit is 20 MB/);
+  });
+
   it('names the unsupported layers of a Keras file', () => {
     const file = join(t.dir, 'lstm.json');
     const model = JSON.parse(kerasSeed3);

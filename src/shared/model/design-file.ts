@@ -7,6 +7,12 @@ import type { TrainingConfig } from './training-config';
 
 export const DESIGN_FILE_VERSION = 1;
 
+/**
+ * What a design file may be, checked before any other work: its text (counted
+ * in characters, each at least one byte) and its layers, as the model spec allows.
+ */
+export const DESIGN_FILE_LIMITS = { fileMegabytes: 20, layers: 200 } as const;
+
 const designFileSchema = z.strictObject({
   format: z.literal('layerlab-design'),
   version: z.literal(DESIGN_FILE_VERSION),
@@ -28,6 +34,12 @@ export function designFile(name: string, model: ModelSpec, config: TrainingConfi
 
 /** Parse a design file's text; every way it can be wrong gets a message naming the file. */
 export function parseDesignFile(text: string, fileName = 'the file'): DesignFile {
+  const max = DESIGN_FILE_LIMITS.fileMegabytes * 1024 * 1024;
+  if (text.length > max) {
+    throw new DesignFileError(
+      `${fileName} is too large to import: ${(text.length / 1024 / 1024).toFixed(1)} MB; the limit is ${DESIGN_FILE_LIMITS.fileMegabytes} MB`,
+    );
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -42,6 +54,11 @@ export function parseDesignFile(text: string, fileName = 'the file'): DesignFile
     throw new DesignFileError(
       `${fileName} was written by a newer version of Layerlab (design format ${head.version}; this version reads ${DESIGN_FILE_VERSION})`,
     );
+  }
+  const model = (data as { model?: { layers?: unknown } }).model;
+  const layers = typeof model === 'object' && model !== null ? model.layers : undefined;
+  if (Array.isArray(layers) && layers.length > DESIGN_FILE_LIMITS.layers) {
+    throw new DesignFileError(`${fileName} has ${layers.length.toLocaleString('en')} layers; a design has at most ${DESIGN_FILE_LIMITS.layers}`);
   }
   const parsed = designFileSchema.safeParse(data);
   if (!parsed.success) throw new DesignFileError(`${fileName} is not a valid design: ${describeIssues(parsed.error)}`);

@@ -22,6 +22,13 @@ import {
 import { summarizeModel } from './model-math';
 import { modelSpecSchema } from './schemas';
 
+/**
+ * What an import accepts, checked before any other work (a bigger file is
+ * refused with a message naming the limit): the text of the file, counted in
+ * characters (each at least one byte), and the layers, as the model spec allows.
+ */
+export const KERAS_IMPORT_LIMITS = { fileMegabytes: 20, layers: 200 } as const;
+
 export class KerasImportError extends Error {
   override name = 'KerasImportError';
 }
@@ -384,6 +391,12 @@ function findInputShape(config: Json, layers: Json[], top: Json): unknown[] | nu
 
 /** The JSON object of the model itself, wherever the file keeps it. */
 function modelObject(text: string, fileName: string): Json {
+  const max = KERAS_IMPORT_LIMITS.fileMegabytes * 1024 * 1024;
+  if (text.length > max) {
+    throw new KerasImportError(
+      `${fileName} is too large to import: ${(text.length / 1024 / 1024).toFixed(1)} MB; the limit is ${KERAS_IMPORT_LIMITS.fileMegabytes} MB`,
+    );
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -421,6 +434,11 @@ export function importKerasModel(json: string, fileName = 'The file'): KerasImpo
 
   // Layers are numbered as model.summary() lists them, without the InputLayer.
   const body = layers.filter((l) => l.class_name !== 'InputLayer');
+  if (body.length > KERAS_IMPORT_LIMITS.layers) {
+    throw new KerasImportError(
+      `This model has ${body.length.toLocaleString('en')} layers; Layerlab imports at most ${KERAS_IMPORT_LIMITS.layers} (the limit of a design)`,
+    );
+  }
   const unsupported = body.map((l, i) => ({ cls: String(l.class_name), position: i + 1 })).filter((l) => !SUPPORTED.includes(l.cls));
   if (unsupported.length > 0) {
     throw new KerasImportError(
@@ -442,16 +460,20 @@ export function importKerasModel(json: string, fileName = 'The file'): KerasImpo
 
   const found = new Findings();
   const spec: ModelSpec = { inputShape, layers: [] };
+  // Each layer's input is the previous layer's output, worked out one layer at a time (linear in the layers).
+  let input = inputShape;
+  // After a layer whose shape is wrong, later shapes are guesses: do not reason from them.
+  let known = true;
   body.forEach((layer, i) => {
     const cls = String(layer.class_name);
     const layerConfig = isObject(layer.config) ? layer.config : {};
-    const soFar = summarizeModel(spec, 10, 0);
-    const input = soFar.layers.length ? soFar.layers[soFar.layers.length - 1].outputShape : inputShape;
-    // After a layer whose shape is wrong, later shapes are guesses: do not reason from them.
-    const known = soFar.layers.every((l) => !l.problem);
     const reader = new LayerReader(layerConfig, `${cls} (layer ${i + 1})`, found, known ? input : null);
     const layerSpec = readLayer(cls, reader);
-    if (layerSpec) spec.layers.push(layerSpec);
+    if (!layerSpec) return;
+    spec.layers.push(layerSpec);
+    const [out] = summarizeModel({ inputShape: input, layers: [layerSpec] }, 10, 0).layers;
+    input = out.outputShape;
+    if (out.problem) known = false;
   });
   for (const l of layers.filter((x) => x.class_name === 'InputLayer')) {
     const c = isObject(l.config) ? l.config : {};
