@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LayerlabEvent } from '../../src/shared/contract/api';
@@ -14,6 +15,10 @@ import { forkTrainer } from '../../src/core/runs/node-trainer';
 import type { ToTrainer } from '../../src/core/engine/protocol';
 import type { LaunchTrainer, TrainerHandle } from '../../src/core/runs/trainer-launcher';
 import { tempDir } from '../helpers';
+import { cliHarness } from './cli-harness';
+import { openDatabase } from '../../src/core/store/database';
+import { MIGRATIONS } from '../../src/core/store/migrations';
+import { pidAlive, processStartTime } from '../../src/core/runs/process-identity';
 
 let t: ReturnType<typeof tempDir>;
 let app: Layerlab;
@@ -46,9 +51,12 @@ beforeEach(() => {
   app.events.subscribe((e) => events.push(e));
 });
 afterEach(async () => {
+  harness.killLeftovers();
   await app.close();
   t.cleanup();
 });
+
+const harness = cliHarness(() => t.dir);
 
 function startPreset(id: string, config: Partial<TrainingConfig>, name?: string) {
   const preset = findPreset(id)!;
@@ -327,5 +335,96 @@ describe('the run lifecycle', () => {
   it('refuses an unknown preset', () => {
     const preset = findPreset('seed-model-3')!;
     expect(() => app.runs.start({ presetId: 'seed-model-9', model: preset.model, config: preset.config })).toThrow(/Unknown preset "seed-model-9"/);
+  });
+});
+
+describe('a trainer whose app is gone', () => {
+  it('dies with its parent CLI; an app started at once on the same database marks the run crashed within 5 s', async () => {
+    const db = join(t.dir, 'cli.db');
+    const cli = harness.startCli(['train', '--preset', 'seed-model-3', '--epochs', '20', '--limit', '3000', '--db', db]);
+    await cli.waitFor('stderr', /epoch 1:/);
+    const raw = new Database(db, { readonly: true });
+    const row = raw.prepare(`SELECT id, status, trainer_pid, trainer_started, owner_started FROM runs`).get() as {
+      id: number;
+      status: string;
+      trainer_pid: number;
+      trainer_started: string | null;
+      owner_started: string | null;
+    };
+    raw.close();
+    expect(row.status).toBe('running');
+    expect(row.trainer_started).toBe(processStartTime(row.trainer_pid));
+    expect(row.owner_started).toBe(processStartTime(cli.child.pid!));
+
+    cli.child.kill('SIGKILL');
+    await cli.done;
+    // At once, while the trainer may still be on its way out.
+    const other = openLayerlab({ shell: 'browser', launchTrainer: launch, dataDir: t.dir, databasePath: db });
+    try {
+      await until(() => other.store.getSummary(row.id).status === 'crashed', 'the run to be marked crashed', 5_000);
+      expect(pidAlive(row.trainer_pid)).toBe(false);
+      const detail = other.runs.get(row.id);
+      expect(detail.error).toMatch(/stopped while this run was training; the finished epochs are kept/);
+      expect(detail.epochs.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a recorded PID now used by another process does not keep a run alive: start-up marks it crashed', async () => {
+    const run = startPreset('seed-model-3', { epochs: 1, limit: 1000 });
+    await app.runs.whenDone(run.id);
+    await app.close();
+    // This test process's PID, with another start time: the PID was reused since that app died.
+    const raw = new Database(join(t.dir, 'runs.db'));
+    raw
+      .prepare(
+        `UPDATE runs SET status = 'running', error = NULL, finished_at = NULL, owner_pid = ?, owner_started = 'linux:1',
+           trainer_pid = ?, trainer_started = 'linux:1' WHERE id = ?`,
+      )
+      .run(process.pid, process.pid, run.id);
+    raw.close();
+    app = openLayerlab({ shell: 'browser', launchTrainer: launch, dataDir: t.dir, databasePath: join(t.dir, 'runs.db') });
+    expect(app.runs.get(run.id).status).toBe('crashed');
+  });
+
+  it('cancel and delete work on a running run whose app and trainer are gone', () => {
+    const preset = findPreset('seed-model-3')!;
+    const orphan = (status: string) => {
+      const r = app.store.createRun({
+        name: 'left behind',
+        presetId: null,
+        datasetId: 'fashion-mnist',
+        model: preset.model,
+        config: preset.config,
+        host: hostname(),
+        ownerPid: 999_999,
+      });
+      app.db.prepare(`UPDATE runs SET status = ?, trainer_pid = 999_998 WHERE id = ?`).run(status, r.id);
+      return r.id;
+    };
+    const a = orphan('running');
+    expect(app.runs.cancel(a).status).toBe('crashed');
+    const b = orphan('running');
+    expect(app.runs.delete(b)).toEqual({ deleted: b });
+    expect(app.store.existing([b])).toEqual([]);
+  });
+});
+
+describe('migration 006', () => {
+  it('adds the owner’s and trainer’s start times to a version-5 database, keeping its runs (null: PID alone)', () => {
+    const path = join(t.dir, 'v5.db');
+    const v5 = openDatabase(path, { migrations: MIGRATIONS.slice(0, 5) });
+    v5.prepare(
+      `INSERT INTO runs (name, status, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size, epochs_planned,
+         seed, host, owner_pid, created_at) VALUES ('old', 'completed', 'fashion-mnist', '{}', '{}', 'adam', 0.001, 32, 1, 1, 'h', 1, 'now')`,
+    ).run();
+    v5.close();
+    const v6 = openDatabase(path);
+    expect(v6.pragma('user_version', { simple: true })).toBe(6);
+    expect(v6.prepare(`SELECT name, owner_started, trainer_started FROM runs`).all()).toEqual([
+      { name: 'old', owner_started: null, trainer_started: null },
+    ]);
+    v6.close();
   });
 });

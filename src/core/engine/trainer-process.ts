@@ -4,6 +4,7 @@
  * utilityProcess (desktop); it talks the messages of ./protocol either way.
  */
 import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { loadFashionMnist, loadFashionMnistSet, splitTrainValidation } from '../data/fashion-mnist';
 import { summarizeModel } from '../../shared/model/model-math';
 import { selectBackend } from './backend';
@@ -164,6 +165,52 @@ async function runEvaluation(job: EvaluateJob, hooks: JobHooks): Promise<FromTra
   };
 }
 
+/** How often the trainer looks whether its parent is still there. */
+const PARENT_CHECK_MS = 100;
+
+// Runs on a thread of its own, so it keeps looking while the main thread is busy in a training step.
+const PARENT_WATCH = `
+const { workerData } = require('node:worker_threads');
+const { parent, self, every } = workerData;
+const gone = () => {
+  if (process.ppid !== parent) return true;
+  try { process.kill(parent, 0); return false; } catch (e) { return e.code !== 'EPERM'; }
+};
+setInterval(() => { if (gone()) process.kill(self, 'SIGKILL'); }, every);
+`;
+
+/**
+ * The trainer dies with its parent, at once: when the app or CLI that started it is
+ * killed, nobody records what it trains, and a trainer left running would keep a
+ * crashed run looking alive. Its parent's PID changing (reparented) or vanishing
+ * is the sign; the IPC channel closing is another (see main).
+ */
+function watchParent(): void {
+  const parent = process.ppid;
+  try {
+    const watcher = new Worker(PARENT_WATCH, { eval: true, workerData: { parent, self: process.pid, every: PARENT_CHECK_MS } });
+    watcher.unref();
+    watcher.on('error', () => watchParentHere(parent));
+  } catch {
+    watchParentHere(parent);
+  }
+}
+
+/** Where no thread can be started: the same check between training steps (train yields to the event loop). */
+function watchParentHere(parent: number): void {
+  setInterval(() => {
+    let gone = process.ppid !== parent;
+    if (!gone) {
+      try {
+        process.kill(parent, 0);
+      } catch (e) {
+        gone = (e as NodeJS.ErrnoException).code !== 'EPERM';
+      }
+    }
+    if (gone) process.kill(process.pid, 'SIGKILL');
+  }, PARENT_CHECK_MS).unref();
+}
+
 function main(): void {
   const port = connect();
   if (!port) {
@@ -197,6 +244,7 @@ function main(): void {
   process.on('unhandledRejection', fail);
   // The main side went away (crashed or was killed): nobody is listening, stop training.
   process.on('disconnect', () => process.exit(0));
+  watchParent();
   // Ctrl+C in a terminal reaches the whole process group; the parent decides (it sends 'cancel').
   process.on('SIGINT', () => {});
 

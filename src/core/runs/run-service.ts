@@ -11,9 +11,18 @@ import type { EventHub } from '../events';
 import type { FromTrainer } from '../engine/protocol';
 import type { RunStore } from '../store/run-store';
 import type { LaunchTrainer, TrainerHandle } from './trainer-launcher';
+import { processStartTime, sameProcessAlive } from './process-identity';
+import { runStoppedMessage } from './storage-errors';
 
 /** How long a trainer may take to stop after Cancel before it is killed. */
 const CANCEL_GRACE_MS = 10_000;
+
+/** How often start-up looks again at a run whose trainer was still dying. */
+const ORPHAN_RECHECK_MS = 250;
+
+/** This process, as recorded on the runs it owns. */
+let ownStartTime: string | null | undefined;
+const ownStarted = () => (ownStartTime === undefined ? (ownStartTime = processStartTime(process.pid)) : ownStartTime);
 
 interface ActiveRun {
   id: number;
@@ -24,6 +33,10 @@ interface ActiveRun {
   ended: boolean;
   trainingStartedAt: number | null;
   batchesPerEpoch: number;
+  /** The last epoch the database took. */
+  epochsRecorded: number;
+  /** The database stopped taking this run's records: the trainer was stopped, its late messages are dropped. */
+  writeFailed: boolean;
   killTimer?: NodeJS.Timeout;
   resolveDone: () => void;
 }
@@ -47,14 +60,44 @@ export class RunService {
   private readonly queue: number[] = [];
   private readonly done = new Map<number, Promise<void>>();
   private readonly resolvers = new Map<number, () => void>();
+  private orphanTimer: NodeJS.Timeout | null = null;
+  private finalWriteReported = false;
 
   constructor(private readonly o: RunServiceOptions) {}
 
   /** Mark runs left behind by a process that is gone (see RunStore.recoverOrphans). */
+  /**
+   * A run whose app is gone but whose trainer is still dying is looked at again every
+   * ORPHAN_RECHECK_MS until it has been marked.
+   */
   recover(): number[] {
-    const ids = this.o.store.recoverOrphans(hostname(), isAlive);
-    for (const id of ids) this.emitRun(id);
-    return ids;
+    const { recovered, pending } = this.o.store.checkOrphans(hostname(), sameProcessAlive);
+    for (const id of recovered) this.emitRun(id);
+    if (pending.length && !this.orphanTimer) {
+      this.orphanTimer = setInterval(() => {
+        try {
+          const again = this.o.store.checkOrphans(hostname(), sameProcessAlive);
+          for (const id of again.recovered) this.emitRun(id);
+          if (again.pending.length === 0) this.stopOrphanChecks();
+        } catch {
+          this.stopOrphanChecks(); // the database closed under it
+        }
+      }, ORPHAN_RECHECK_MS);
+      this.orphanTimer.unref();
+    }
+    return recovered;
+  }
+
+  private stopOrphanChecks(): void {
+    if (this.orphanTimer) clearInterval(this.orphanTimer);
+    this.orphanTimer = null;
+  }
+
+  /** A run this process neither queued nor trains: end it if its app and trainer are gone. */
+  private settleIfOrphan(id: number): void {
+    if (this.active?.id === id || this.queue.includes(id)) return;
+    const { recovered } = this.o.store.checkOrphans(hostname(), sameProcessAlive, id);
+    for (const r of recovered) this.emitRun(r);
   }
 
   start(request: StartRunRequest): RunSummary {
@@ -80,6 +123,7 @@ export class RunService {
       config: c,
       host: hostname(),
       ownerPid: process.pid,
+      ownerStarted: ownStarted(),
       parentRunId,
       fixFor: request.fixFor ?? null,
     });
@@ -91,6 +135,7 @@ export class RunService {
   }
 
   cancel(id: number): RunSummary {
+    this.settleIfOrphan(id);
     const run = this.get(id);
     if (isTerminal(run.status)) return run;
     const queued = this.queue.indexOf(id);
@@ -128,6 +173,7 @@ export class RunService {
    * first. Runs trained from it stay, unlinked (each one's run-updated says so).
    */
   delete(id: number): { deleted: number } {
+    this.settleIfOrphan(id);
     const run = this.get(id);
     if (!isTerminal(run.status)) {
       throw new UserError(`Run ${id} "${run.name}" is ${run.status}; cancel it before deleting it`);
@@ -208,6 +254,7 @@ export class RunService {
 
   /** Stop everything (app quitting): queued runs are cancelled, the training one too. */
   shutdown(): void {
+    this.stopOrphanChecks();
     for (const id of this.queue.splice(0)) this.end(id, 'cancelled', 'The app closed before this run started.');
     if (this.active) this.cancel(this.active.id);
   }
@@ -238,18 +285,45 @@ export class RunService {
       ended: false,
       trainingStartedAt: null,
       batchesPerEpoch: 0,
+      epochsRecorded: 0,
+      writeFailed: false,
       resolveDone: this.resolvers.get(id) ?? (() => {}),
     };
     this.active = active;
-    this.o.store.markRunning(id, trainer.pid);
-    this.emitRun(id);
     trainer.onMessage((m) => this.onTrainerMessage(active, m));
     trainer.onExit((code, signal) => this.onTrainerExit(active, code, signal));
+    try {
+      this.o.store.markRunning(id, trainer.pid, trainer.pid ? processStartTime(trainer.pid) : null);
+      this.emitRun(id);
+    } catch (e) {
+      return this.writeFailed(active, e);
+    }
     const modelDir = this.o.modelsDir ? join(this.o.modelsDir, `run-${id}`) : undefined;
     trainer.send({ type: 'start', job: { runId: id, model: run.model, config: run.config, datasetFolder: folder, modelDir } });
   }
 
   private onTrainerMessage(a: ActiveRun, m: FromTrainer): void {
+    if (a.writeFailed) return;
+    try {
+      this.recordTrainerMessage(a, m);
+    } catch (e) {
+      this.writeFailed(a, e);
+    }
+  }
+
+  /**
+   * The database did not take a record (full disk, I/O error, read-only…): stop the
+   * trainer and end the run failed, saying what happened and what to do. The epochs
+   * committed before stay. Nothing is thrown: the app goes on.
+   */
+  private writeFailed(a: ActiveRun, error: unknown): void {
+    a.writeFailed = true;
+    a.ended = true;
+    a.trainer.kill();
+    this.end(a.id, 'failed', runStoppedMessage(error, a.epochsRecorded));
+  }
+
+  private recordTrainerMessage(a: ActiveRun, m: FromTrainer): void {
     const store = this.o.store;
     switch (m.type) {
       case 'started':
@@ -286,6 +360,7 @@ export class RunService {
         break;
       case 'epoch':
         store.addEpoch(a.id, m.metrics);
+        a.epochsRecorded = m.metrics.epoch;
         this.o.events.emit({ type: 'run-epoch', runId: a.id, epoch: m.metrics });
         this.emitRun(a.id);
         break;
@@ -333,8 +408,18 @@ export class RunService {
   }
 
   private end(id: number, status: 'completed' | 'failed' | 'cancelled' | 'crashed', error: string | null): void {
-    this.o.store.finish(id, status, error);
-    this.emitRun(id);
+    try {
+      this.o.store.finish(id, status, error);
+      this.emitRun(id);
+    } catch (e) {
+      // Even the run's end could not be written: the app stays up, says so once, and the
+      // next start-up marks the run crashed (its app will be gone by then).
+      if (!this.finalWriteReported) {
+        this.finalWriteReported = true;
+        const said = error ? ` (${error})` : '';
+        process.stderr.write(`layerlab: run ${id} ended ${status}${said}, but the database could not record it: ${(e as Error).message}\n`);
+      }
+    }
     if (!this.active || this.active.id !== id) {
       // Queued runs never had a trainer; their waiters resolve now.
       this.resolvers.get(id)?.();
@@ -343,14 +428,5 @@ export class RunService {
 
   private emitRun(id: number): void {
     this.o.events.emit({ type: 'run-updated', run: this.o.store.getSummary(id) });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

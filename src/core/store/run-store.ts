@@ -26,9 +26,20 @@ export interface NewRun {
   config: TrainingConfig;
   host: string;
   ownerPid: number;
+  /** When the owning process started (see process-identity.ts); null where it cannot be told. */
+  ownerStarted?: string | null;
   /** "Train again with this fix": the run it comes from (which must exist) and the finding it addresses. */
   parentRunId?: number | null;
   fixFor?: FixReference | null;
+}
+
+interface OrphanRow {
+  id: number;
+  status: RunStatus;
+  owner_pid: number;
+  owner_started: string | null;
+  trainer_pid: number | null;
+  trainer_started: string | null;
 }
 
 const TERMINAL_SQL = TERMINAL_STATUSES.map((s) => `'${s}'`).join(',');
@@ -127,8 +138,9 @@ export class RunStore {
     const info = this.db
       .prepare(
         `INSERT INTO runs (name, status, preset_id, dataset_id, model_json, config_json, optimizer, learning_rate,
-           batch_size, epochs_planned, seed, host, owner_pid, created_at, architecture, parent_run_id, fix_kind, fix_summary)
-         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           batch_size, epochs_planned, seed, host, owner_pid, owner_started, created_at, architecture, parent_run_id, fix_kind,
+           fix_summary)
+         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         run.name,
@@ -143,6 +155,7 @@ export class RunStore {
         c.seed,
         run.host,
         run.ownerPid,
+        run.ownerStarted ?? null,
         now(),
         architectureSummary(run.model),
         run.parentRunId ?? null,
@@ -152,11 +165,11 @@ export class RunStore {
     return this.getSummary(Number(info.lastInsertRowid));
   }
 
-  /** The trainer process was launched for this run. */
-  markRunning(id: number, trainerPid: number | null): void {
+  /** The trainer process was launched for this run: its PID and start time say which process it is. */
+  markRunning(id: number, trainerPid: number | null, trainerStarted: string | null = null): void {
     this.db
-      .prepare(`UPDATE runs SET status = 'running', trainer_pid = ?, started_at = ? WHERE id = ? AND status = 'queued'`)
-      .run(trainerPid, now(), id);
+      .prepare(`UPDATE runs SET status = 'running', trainer_pid = ?, trainer_started = ?, started_at = ? WHERE id = ? AND status = 'queued'`)
+      .run(trainerPid, trainerStarted, now(), id);
   }
 
   /** The trainer loaded its data and picked its backend. */
@@ -364,25 +377,43 @@ export class RunStore {
 
   /**
    * Runs left unfinished by a process that is gone: a running run becomes `crashed`
-   * (its epochs stay), a queued one `cancelled`. Only runs of this host are judged.
+   * (its epochs stay), a queued one `cancelled`. Only runs of this host are judged,
+   * and a process is judged by its PID and start time together (`isAlive`), never
+   * by a PID alone. Returns the runs it ended and those still waiting on a live
+   * process. Returns the runs it ended.
    */
-  recoverOrphans(host: string, isAlive: (pid: number) => boolean): number[] {
+  recoverOrphans(host: string, isAlive: (pid: number, started: string | null) => boolean): number[] {
+    return this.checkOrphans(host, isAlive).recovered;
+  }
+
+  /**
+   * recoverOrphans, also naming the unfinished runs still waiting on a live process
+   * (`pending`: a trainer that is still dying, or another app training); `only`
+   * judges one run.
+   */
+  checkOrphans(host: string, isAlive: (pid: number, started: string | null) => boolean, only?: number): { recovered: number[]; pending: number[] } {
     const rows = this.db
-      .prepare(`SELECT id, status, owner_pid, trainer_pid FROM runs WHERE status IN ('queued','running') AND host = ?`)
-      .all(host) as Pick<RunRow, 'id' | 'status' | 'owner_pid' | 'trainer_pid'>[];
+      .prepare(
+        `SELECT id, status, owner_pid, owner_started, trainer_pid, trainer_started FROM runs
+         WHERE status IN ('queued','running') AND host = ? AND (? IS NULL OR id = ?)`,
+      )
+      .all(host, only ?? null, only ?? null) as OrphanRow[];
     const recovered: number[] = [];
+    const pending: number[] = [];
     for (const r of rows) {
-      const ownerGone = !isAlive(r.owner_pid);
-      const trainerGone = r.trainer_pid == null || !isAlive(r.trainer_pid);
+      const ownerGone = !isAlive(r.owner_pid, r.owner_started);
+      const trainerGone = r.trainer_pid == null || !isAlive(r.trainer_pid, r.trainer_started);
       if (r.status === 'running' && ownerGone && trainerGone) {
-        this.finish(r.id, 'crashed', 'The app or its trainer stopped while this run was training; the finished epochs are kept.');
-        recovered.push(r.id);
+        if (this.finish(r.id, 'crashed', 'The app or its trainer stopped while this run was training; the finished epochs are kept.')) {
+          recovered.push(r.id);
+        }
       } else if (r.status === 'queued' && ownerGone) {
-        this.finish(r.id, 'cancelled', 'The app closed before this run started.');
-        recovered.push(r.id);
+        if (this.finish(r.id, 'cancelled', 'The app closed before this run started.')) recovered.push(r.id);
+      } else if (r.status === 'running' && ownerGone) {
+        pending.push(r.id); // its trainer is still dying
       }
     }
-    return recovered;
+    return { recovered, pending };
   }
 
   listRuns(): RunSummary[] {
