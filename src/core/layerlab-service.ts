@@ -5,7 +5,7 @@ import type { SaveFileRequest, SavePdfRequest } from '../shared/contract/request
 import type { DatasetStatus } from '../shared/contract/dataset';
 import { PRESETS } from '../shared/model/presets';
 import { DownloadError, downloadFashionMnist } from './data/download';
-import { locateFashionMnist } from './data/fashion-mnist';
+import { locateFashionMnist, validateFashionMnistFolder } from './data/fashion-mnist';
 import type { DatasetImages } from './data/images';
 import type { EvaluationService } from './evaluation/evaluation-service';
 import type { EventHub } from './events';
@@ -82,9 +82,11 @@ export function createLayerlabService(o: ServiceOptions): LayerlabService {
     appInfo: () => ({ version, shell: o.shell, databasePath: o.databasePath }),
     listPresets: () => [...PRESETS],
     datasetStatus: () => datasetStatus(o.store, o.cacheDir),
-    useDatasetFolder: (folder) => {
+    useDatasetFolder: async (folder) => {
+      // Only remember a folder whose files are whole and right (magic, 28×28, counts, labels):
+      // a wrong pick must not hide the ones already found, nor fail every later run.
+      await worded(() => validateFashionMnistFolder(folder));
       const status = locateFashionMnist({ cacheDir: o.cacheDir, userFolder: folder });
-      // Only remember a folder that holds the files: a wrong pick must not hide the ones already found.
       if (status.available && status.folder === folder) o.store.setSetting(DATASET_FOLDER_SETTING, folder);
       else throw new UserError(status.message ?? `Fashion-MNIST was not found in ${folder}`);
       o.events.emit({ type: 'dataset-status', status });

@@ -111,6 +111,69 @@ export function locateFashionMnist(opts: { cacheDir: string; userFolder?: string
   };
 }
 
+/** What a Fashion-MNIST folder must hold: 28×28 images, 60,000 to train on and 10,000 to test. */
+export const FASHION_MNIST_SHAPE = { rows: 28, cols: 28, train: 60_000, test: 10_000 } as const;
+
+/** Checks one images file from its header (and that its data is all there). */
+async function checkImages(path: string, expected: number, setName: string): Promise<void> {
+  const { rows, cols } = FASHION_MNIST_SHAPE;
+  await streamIdxFile(path, {
+    start(d) {
+      if (d.length !== 3) {
+        throw new DatasetError(
+          `${path} is not an images file: it holds ${d.length}-dimensional data (${d.map(count).join(' × ')}, IDX magic 0x0000080${d.length}); images files have magic 0x00000803 (count × rows × columns)`,
+        );
+      }
+      if (d[1] !== rows || d[2] !== cols) throw new DatasetError(`${path} holds ${d[1]}×${d[2]} images; Fashion-MNIST images are ${rows}×${cols}`);
+      if (d[0] !== expected) throw new DatasetError(`${path} holds ${count(d[0])} images; the Fashion-MNIST ${setName} set has ${count(expected)}`);
+    },
+    piece() {},
+  });
+}
+
+/** Checks one labels file: its header, its count against its images, every label 0–9. */
+async function checkLabels(path: string, expected: number, imagesPath: string): Promise<void> {
+  await streamIdxFile(path, {
+    start(d) {
+      if (d.length !== 1) {
+        throw new DatasetError(
+          `${path} is not a labels file: it holds ${d.length}-dimensional data (${d.map(count).join(' × ')}, IDX magic 0x0000080${d.length}); labels files have magic 0x00000801`,
+        );
+      }
+      if (d[0] !== expected) throw new DatasetError(`${path} has ${count(d[0])} labels for the ${count(expected)} images in ${imagesPath}`);
+    },
+    piece(piece, offset) {
+      for (let i = 0; i < piece.length; i++) {
+        if (piece[i] >= CLASS_COUNT) {
+          throw new DatasetError(`${path} has label ${piece[i]} at position ${count(offset + i)}; Fashion-MNIST labels are 0 to ${CLASS_COUNT - 1}`);
+        }
+      }
+    },
+  });
+}
+
+/**
+ * Checks a folder the user picked before it is used: all four files present,
+ * each an IDX file of the right kind (magic), 28×28 images, 60,000 and 10,000 of
+ * them, as many labels as images, every label 0–9, no data missing. Throws a
+ * DatasetError (or IdxError) naming the file and the problem; the first problem
+ * in the order train images, train labels, test images, test labels.
+ */
+export async function validateFashionMnistFolder(folder: string): Promise<void> {
+  if (!isFolder(folder) || missingFiles(folder).length > 0) throw new DatasetError(userFolderProblem(folder));
+  const files = findFashionMnistFiles(folder);
+  const path = (key: FashionMnistFile): string => files[key] as string;
+  const { train, test } = FASHION_MNIST_SHAPE;
+  const results = await Promise.allSettled([
+    checkImages(path('trainImages'), train, 'training'),
+    checkLabels(path('trainLabels'), train, path('trainImages')),
+    checkImages(path('testImages'), test, 'test'),
+    checkLabels(path('testLabels'), test, path('testImages')),
+  ]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 const PIXEL_SCALE = 1 / 255;
 
 /**
