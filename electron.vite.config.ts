@@ -1,6 +1,21 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import type { Plugin } from 'vite';
+
+/**
+ * The built page's CSP allows no inline styles (Svelte sets its dynamic ones
+ * through the CSSOM, which CSP does not govern). Vite's dev server, though,
+ * injects every stylesheet as a <style> element, so in `npm run dev` only the
+ * served page's policy also allows inline styles. Never applied to a build.
+ */
+function devServerStyles(): Plugin {
+  return {
+    name: 'layerlab-dev-server-inline-styles',
+    apply: 'serve',
+    transformIndexHtml: (html) => html.replace("style-src 'self';", "style-src 'self' 'unsafe-inline';"),
+  };
+}
 
 export default defineConfig({
   main: {
@@ -29,6 +44,6 @@ export default defineConfig({
     build: {
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
     },
-    plugins: [svelte()],
+    plugins: [svelte(), devServerStyles()],
   },
 });

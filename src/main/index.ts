@@ -13,6 +13,8 @@ import { IPC_EVENT_CHANNEL, ipcChannel } from '../shared/contract/wire';
 import { openLayerlab, type Layerlab } from '../core/app';
 import { dispatch } from '../core/dispatch';
 import { isTrustedSender, lockDown } from './security';
+import { registerAppScheme, serveAppScheme } from './app-protocol';
+import { shellMode } from './app-scheme';
 import { buildMenu } from './menu';
 import { utilityTrainer } from './utility-trainer';
 
@@ -20,14 +22,18 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 let win: BrowserWindow | null = null;
 let layerlab: Layerlab | null = null;
 
+/**
+ * The page (`app://layerlab/index.html`, or the dev server's in an unpackaged run)
+ * and whether DevTools are on (never in a packaged build).
+ */
+const mode = shellMode(app.isPackaged, process.env);
+// Privileged schemes must be registered before the app is ready.
+registerAppScheme();
+
 /** better-sqlite3 built for Electron's ABI by `npm run native:electron`, beside the Node build the tests use. */
 function electronNativeBinding(): string | undefined {
   const file = join(app.getAppPath(), '.native', `electron-${process.versions.electron}`, 'better_sqlite3.node');
   return existsSync(file) ? file : undefined;
-}
-
-function appUrl(): string {
-  return process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(here, '../renderer/index.html')).href;
 }
 
 function createWindow(): void {
@@ -45,12 +51,13 @@ function createWindow(): void {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      devTools: mode.devTools,
     },
   });
-  lockDown(win, appUrl());
+  lockDown(win, mode.pageUrl);
   win.once('ready-to-show', () => win?.show());
   win.on('closed', () => (win = null));
-  void win.loadURL(appUrl());
+  void win.loadURL(mode.pageUrl);
 }
 
 /** The native save dialog; the renderer never names a path itself. */
@@ -78,11 +85,15 @@ async function savePdfWithDialog(request: SavePdfRequest): Promise<string | null
   const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
   if (result.canceled || !result.filePath) return null;
   const page = join(app.getPath('temp'), `layerlab-report-${process.pid}-${Date.now()}.html`);
-  const printer = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, javascript: false } });
-  printer.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  const printer = new BrowserWindow({
+    show: false,
+    webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false, devTools: mode.devTools },
+  });
+  const pageUrl = pathToFileURL(page).href;
+  lockDown(printer, pageUrl);
   try {
     writeFileSync(page, request.html);
-    await printer.loadFile(page);
+    await printer.loadURL(pageUrl);
     const pdf = await printer.webContents.printToPDF({ printBackground: true, landscape: true, pageSize: 'A4' });
     writeFileSync(result.filePath, pdf);
     return result.filePath;
@@ -97,7 +108,7 @@ async function savePdfWithDialog(request: SavePdfRequest): Promise<string | null
 function registerContract(l: Layerlab): void {
   for (const method of API_METHODS) {
     ipcMain.handle(ipcChannel(method), (event, ...args) => {
-      if (!isTrustedSender(event, win, appUrl())) return { ok: false, error: 'Refused: the call did not come from the Layerlab window' };
+      if (!isTrustedSender(event, win, mode.pageUrl)) return { ok: false, error: 'Refused: the call did not come from the Layerlab window' };
       return dispatch(l.service, method, args);
     });
   }
@@ -105,6 +116,7 @@ function registerContract(l: Layerlab): void {
 }
 
 app.whenReady().then(() => {
+  serveAppScheme(join(here, '../renderer'));
   try {
     layerlab = openLayerlab({
       shell: 'electron',
@@ -120,7 +132,7 @@ app.whenReady().then(() => {
     return;
   }
   registerContract(layerlab);
-  Menu.setApplicationMenu(buildMenu());
+  Menu.setApplicationMenu(buildMenu({ devTools: mode.devTools }));
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

@@ -1,6 +1,10 @@
 import { app, dialog, Menu, type MenuItemConstructorOptions } from 'electron';
 
-export function buildMenu(): Menu {
+/**
+ * The app's menu. `devTools` is false in a packaged build: the window's
+ * `webPreferences.devTools` is off there too, so no item or shortcut opens them.
+ */
+export function buildMenu({ devTools }: { devTools: boolean }): Menu {
   const template: MenuItemConstructorOptions[] = [
     ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
     { label: 'File', submenu: [{ role: process.platform === 'darwin' ? 'close' : 'quit' }] },
@@ -11,7 +15,7 @@ export function buildMenu(): Menu {
       label: 'View',
       submenu: [
         { role: 'reload' },
-        { role: 'toggleDevTools' },
+        ...(devTools ? [{ role: 'toggleDevTools' as const }] : []),
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },

@@ -41,6 +41,12 @@ test.describe('desktop app', () => {
     });
     try {
       const page = await app.firstWindow();
+      // The built page comes from the privileged app:// scheme, not file://, and that scheme serves nothing outside the renderer folder.
+      await expect(page).toHaveURL('app://layerlab/index.html');
+      expect(await page.evaluate(() => fetch('app://layerlab/..%2f..%2fmain%2findex.js').then((r) => r.status))).toBe(403);
+      expect(await page.evaluate(() => fetch('app://layerlab/index.html').then((r) => r.headers.get('content-type')))).toBe(
+        'text/html; charset=utf-8',
+      );
       // The sandboxed renderer sees the bridge and nothing of Node.
       expect(await page.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');
       expect(await page.evaluate(() => typeof (globalThis as unknown as { layerlab?: unknown }).layerlab)).toBe('object');

@@ -7,7 +7,8 @@ import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
 import { describe, expect, it } from 'vitest';
 import { isTrustedSender, lockDown } from '../../../src/main/security';
 
-const APP_URL = 'file:///opt/layerlab/out/renderer/index.html';
+const APP_URL = 'app://layerlab/index.html';
+const PRINTER_URL = 'file:///tmp/layerlab-report-1-2.html';
 
 interface FakeFrame {
   url: string;
@@ -51,7 +52,16 @@ describe('isTrustedSender: which IPC calls reach the core', () => {
   });
 
   it('refuses the main frame when it shows another page', () => {
-    for (const url of ['https://example.com/index.html', 'file:///tmp/evil/index.html', '', 'not a url']) {
+    for (const url of [
+      'https://example.com/index.html',
+      'file:///opt/layerlab/out/renderer/index.html',
+      'file:///tmp/evil/index.html',
+      'app://evil/index.html',
+      'app://layerlab/other.html',
+      'http://layerlab/index.html',
+      '',
+      'not a url',
+    ]) {
       const w = fakeWindow(url);
       expect(isTrustedSender(ipcEvent(w.webContents, w.mainFrame), w.win, APP_URL), url).toBe(false);
     }
@@ -76,25 +86,31 @@ describe('isTrustedSender: which IPC calls reach the core', () => {
   });
 });
 
-describe('lockDown: what the window may do', () => {
-  function lockedWindow() {
-    const handlers: Record<string, (event: { preventDefault(): void }, url?: string) => void> = {};
+describe('lockDown: what a window may do', () => {
+  type Listener = (event: { url?: string; preventDefault(): void }, url?: string) => void;
+
+  function lockedWindow(pageUrl = APP_URL) {
+    const handlers: Record<string, Listener> = {};
     let openHandler: () => { action: string } = () => ({ action: 'allow' });
     let permissionRequest: (wc: unknown, permission: string, callback: (granted: boolean) => void) => void = () => undefined;
     let permissionCheck: () => boolean = () => true;
+    let devicePermission: () => boolean = () => true;
     const webContents = {
       setWindowOpenHandler: (h: typeof openHandler) => (openHandler = h),
-      on: (name: string, h: (typeof handlers)[string]) => (handlers[name] = h),
+      on: (name: string, h: Listener) => (handlers[name] = h),
       session: {
         setPermissionRequestHandler: (h: typeof permissionRequest) => (permissionRequest = h),
         setPermissionCheckHandler: (h: typeof permissionCheck) => (permissionCheck = h),
+        setDevicePermissionHandler: (h: typeof devicePermission) => (devicePermission = h),
       },
     };
-    lockDown({ webContents } as unknown as BrowserWindow, APP_URL);
-    /** Whether the window let the event through. */
-    const allows = (name: string, url?: string) => {
+    lockDown({ webContents } as unknown as BrowserWindow, pageUrl);
+    /** Whether the window let the event through, with the URL where Electron puts it today (the details) or as the old second argument. */
+    const allows = (name: string, url?: string, where: 'details' | 'argument' = 'details') => {
+      expect(handlers[name], `${name} has a handler`).toBeTypeOf('function');
       let prevented = false;
-      handlers[name]({ preventDefault: () => (prevented = true) }, url);
+      const event = { preventDefault: () => (prevented = true), ...(where === 'details' ? { url } : {}) };
+      handlers[name](event, where === 'argument' ? url : undefined);
       return !prevented;
     };
     const grants = (permission: string) => {
@@ -102,21 +118,60 @@ describe('lockDown: what the window may do', () => {
       permissionRequest(webContents, permission, (g) => (granted = g));
       return granted;
     };
-    return { allows, grants, opens: () => openHandler().action, checks: () => permissionCheck() };
+    return { allows, grants, opens: () => openHandler().action, checks: () => permissionCheck(), devices: () => devicePermission() };
   }
 
-  it('denies new windows, webviews, permissions and navigation away from the app', () => {
+  const NAVIGATIONS = ['will-navigate', 'will-redirect', 'will-frame-navigate'];
+  const AWAY = [
+    'https://example.com/',
+    'http://localhost:5173/',
+    'file:///etc/passwd',
+    'file:///opt/layerlab/out/renderer/index.html',
+    'app://evil/index.html',
+    'app://layerlab/other.html',
+    'data:text/html,<script>alert(1)</script>',
+    'javascript:alert(1)',
+    'about:blank',
+    '',
+    'not a url',
+  ];
+
+  it('denies new windows, webviews and every permission', () => {
     const w = lockedWindow();
     expect(w.opens()).toBe('deny');
     expect(w.allows('will-attach-webview')).toBe(false);
-    expect(w.allows('will-navigate', 'https://example.com/')).toBe(false);
-    expect(w.allows('will-navigate', 'file:///etc/passwd')).toBe(false);
     expect(w.grants('media')).toBe(false);
     expect(w.grants('notifications')).toBe(false);
+    expect(w.grants('clipboard-read')).toBe(false);
     expect(w.checks()).toBe(false);
+    expect(w.devices()).toBe(false);
   });
 
-  it("lets the app's own page reload", () => {
-    expect(lockedWindow().allows('will-navigate', `${APP_URL}#/runs`)).toBe(true);
+  it('denies navigation, redirects and frame navigation away from the app', () => {
+    const w = lockedWindow();
+    for (const name of NAVIGATIONS) {
+      for (const url of AWAY) {
+        expect(w.allows(name, url), `${name} → ${url}`).toBe(false);
+        expect(w.allows(name, url, 'argument'), `${name} → ${url} (old signature)`).toBe(false);
+      }
+    }
+  });
+
+  it("lets the app's own page reload, whatever its fragment or query", () => {
+    const w = lockedWindow();
+    for (const name of NAVIGATIONS) {
+      expect(w.allows(name, `${APP_URL}#/runs`), name).toBe(true);
+      expect(w.allows(name, `${APP_URL}?x=1`), name).toBe(true);
+    }
+  });
+
+  it('locks the hidden PDF printer window to its own report file', () => {
+    const w = lockedWindow(PRINTER_URL);
+    expect(w.opens()).toBe('deny');
+    expect(w.grants('media')).toBe(false);
+    for (const name of NAVIGATIONS) {
+      expect(w.allows(name, PRINTER_URL), name).toBe(true);
+      for (const url of [...AWAY, APP_URL, 'file:///tmp/other-report.html']) expect(w.allows(name, url), `${name} → ${url}`).toBe(false);
+    }
   });
 });
