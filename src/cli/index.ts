@@ -13,7 +13,7 @@ import { describeIssues } from '../shared/model/schemas';
 import { runIdSchema, startRunSchema } from '../shared/contract/requests';
 import { openLayerlab, type Layerlab } from '../core/app';
 import { forkTrainer } from '../core/runs/node-trainer';
-import { startBrowserServer } from '../core/server/browser-server';
+import { isLoopbackHost, startBrowserServer } from '../core/server/browser-server';
 import { evaluateCommand } from './evaluate';
 import { exportCommand, importCommand } from './export';
 import { duration, runJson, runsTable, runText, summaryJson, summaryJsonOf, summaryText } from './format';
@@ -34,7 +34,7 @@ Usage:
   layerlab evaluate A --diff B [--split test|validation] [--db PATH] [--json]
   layerlab export ID... --format csv|json|layer-stats|html|bundle|model --out PATH [--smoothing X] [--baseline] [--title S] [--db PATH] [--json]
   layerlab import FILE [--db PATH] [--json]
-  layerlab serve [--port N] [--host ADDR] [--db PATH]
+  layerlab serve [--port N] [--host ADDR [--allow-remote]] [--db PATH]
 
 Evaluate:
   evaluate ID     the completed run's saved model on the 10,000 test images (or its own validation split):
@@ -92,7 +92,12 @@ const trainOptions = {
   'probe-every': { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
-const serveOptions = { ...common, port: { type: 'string' }, host: { type: 'string' } } satisfies ParseArgsConfig['options'];
+const serveOptions = {
+  ...common,
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'allow-remote': { type: 'boolean' },
+} satisfies ParseArgsConfig['options'];
 
 /** A number from the command line; anything else stays as it is so the schema can say what is wrong. */
 const num = (s: string | undefined) => (s === undefined ? undefined : s.trim() === '' ? s : Number(s));
@@ -226,6 +231,12 @@ async function show(argv: string[]): Promise<number> {
 
 async function serve(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: serveOptions, strict: true });
+  const remote = values.host !== undefined && !isLoopbackHost(values.host);
+  if (remote && !values['allow-remote']) {
+    throw new UserError(
+      `--host ${values.host} is not a loopback address: other machines could reach Layerlab, and the token and all traffic would travel in clear text; add --allow-remote to do it anyway`,
+    );
+  }
   const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
   if (!existsSync(`${staticDir}/index.html`)) {
     throw new UserError(`The UI is not built (${staticDir} is missing): run \`npm run build\` first, or use \`npm run serve\``);
@@ -233,12 +244,20 @@ async function serve(argv: string[]): Promise<number> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a whole number from 0 to 65535`);
   const app = open(values.db);
-  const server = await startBrowserServer({ service: app.service, events: app.events, staticDir, port, host: values.host });
-  process.stdout.write(`Layerlab is serving ${app.databasePath}\nOpen ${server.url}\n`);
-  await new Promise<void>((resolve) => {
+  if (remote) {
+    process.stderr.write(
+      `warning: listening on ${values.host}, not loopback: the token URL and all traffic (your runs, models and data) travel in clear text over the network, readable by anyone on the path\n`,
+    );
+  }
+  const server = await startBrowserServer({ service: app.service, events: app.events, staticDir, port, host: values.host, allowRemote: remote });
+  // Listen for Ctrl+C / SIGTERM before printing the URL: a script that stops the server as soon as it reads it
+  // (stdout to a pipe is written synchronously) must not kill it before the handlers exist.
+  const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  process.stdout.write(`Layerlab is serving ${app.databasePath}\nOpen ${server.url}\n`);
+  await stopped;
   await server.close();
   await app.close();
   return 0;
