@@ -5,8 +5,8 @@
  * and bring their training settings along.
  */
 import type { DesignSummary } from '../../../shared/contract/designs';
-import { designFile, parseDesignFile } from '../../../shared/model/design-file';
-import { importKerasModel } from '../../../shared/model/keras-import';
+import { designFile } from '../../../shared/model/design-file';
+import { parseFile } from './parse-file';
 import { api } from '../transport/api';
 import { fileSafe } from '../download';
 import { saveFile } from './files';
@@ -129,7 +129,7 @@ class Designs {
   /** Open a design file exported from Layerlab; the network on screen stays as it is if the file is wrong. */
   async importFile(file: File) {
     try {
-      const design = parseDesignFile(await file.text(), file.name);
+      const design = await parseFile('design', file);
       trainForm.loadNetwork(design.model, design.config, `import design file ${file.name}`);
       this.suggestedName = design.name;
       notice.show('ok', `Imported “${design.name}” from ${file.name}. Save it to keep it in the designs list.`);
@@ -142,7 +142,7 @@ class Designs {
   /** Import a Keras `model.to_json()` file; on any problem the network on screen stays as it is. */
   async importKeras(file: File) {
     try {
-      const { model, warnings } = importKerasModel(await file.text(), file.name);
+      const { model, warnings } = await parseFile('keras', file);
       trainForm.loadNetwork(model, null, `import Keras model ${file.name}`);
       this.suggestedName = file.name.replace(/\.json$/i, '');
       const layers = `${model.layers.length} ${model.layers.length === 1 ? 'layer' : 'layers'}`;
