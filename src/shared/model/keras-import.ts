@@ -407,7 +407,11 @@ function modelObject(text: string, fileName: string): Json {
   for (const key of ['modelTopology', 'model_config']) {
     if (isObject(parsed) && key in parsed) {
       const inner = parsed[key];
-      parsed = typeof inner === 'string' ? JSON.parse(inner) : inner;
+      try {
+        parsed = typeof inner === 'string' ? JSON.parse(inner) : inner;
+      } catch (e) {
+        throw new KerasImportError(`${fileName} keeps its ${key} as text that is not JSON: ${(e as Error).message}`);
+      }
     }
   }
   if (!isObject(parsed) || typeof parsed.class_name !== 'string') {

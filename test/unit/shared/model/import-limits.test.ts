@@ -32,6 +32,14 @@ describe('Keras import limits', () => {
   });
 });
 
+describe('Keras import errors', () => {
+  it('names a modelTopology kept as text that is not JSON', () => {
+    expect(() => importKerasModel(JSON.stringify({ modelTopology: '{oops' }), 'model.json')).toThrow(
+      /model\.json keeps its modelTopology as text that is not JSON/,
+    );
+  });
+});
+
 describe('design file limits', () => {
   const config = findPreset('seed-model-3')!.config;
   const withLayers = (n: number) =>
