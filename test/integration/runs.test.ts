@@ -18,7 +18,7 @@ import { tempDir } from '../helpers';
 import { cliHarness } from './cli-harness';
 import { openDatabase } from '../../src/core/store/database';
 import { MIGRATIONS } from '../../src/core/store/migrations';
-import { pidAlive, processStartTime } from '../../src/core/runs/process-identity';
+import { processStartTime, sameProcessAlive } from '../../src/core/runs/process-identity';
 
 let t: ReturnType<typeof tempDir>;
 let app: Layerlab;
@@ -362,7 +362,7 @@ describe('a trainer whose app is gone', () => {
     const other = openLayerlab({ shell: 'browser', launchTrainer: launch, dataDir: t.dir, databasePath: db });
     try {
       await until(() => other.store.getSummary(row.id).status === 'crashed', 'the run to be marked crashed', 5_000);
-      expect(pidAlive(row.trainer_pid)).toBe(false);
+      expect(sameProcessAlive(row.trainer_pid, row.trainer_started)).toBe(false);
       const detail = other.runs.get(row.id);
       expect(detail.error).toMatch(/stopped while this run was training; the finished epochs are kept/);
       expect(detail.epochs.length).toBeGreaterThanOrEqual(1);

@@ -12,6 +12,8 @@ export function processStartTime(pid: number): string | null {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // A zombie has ended; only its exit status is left for its parent to collect.
+    if (fields[0] === 'Z' || fields[0] === 'X') return null;
     const ticks = fields[19];
     if (ticks && /^\d+$/.test(ticks)) return `linux:${ticks}`;
   } catch {

@@ -71,8 +71,10 @@ export class RunService {
    * ORPHAN_RECHECK_MS until it has been marked.
    */
   recover(): number[] {
-    const { recovered, pending } = this.o.store.checkOrphans(hostname(), sameProcessAlive);
+    const { recovered, pending, dyingTrainers } = this.o.store.checkOrphans(hostname(), sameProcessAlive);
     for (const id of recovered) this.emitRun(id);
+    // Nobody records what they train any more; they stop on their own, this only hurries them.
+    for (const pid of dyingTrainers) killQuietly(pid);
     if (pending.length && !this.orphanTimer) {
       this.orphanTimer = setInterval(() => {
         try {
@@ -428,5 +430,13 @@ export class RunService {
 
   private emitRun(id: number): void {
     this.o.events.emit({ type: 'run-updated', run: this.o.store.getSummary(id) });
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
   }
 }

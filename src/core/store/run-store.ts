@@ -388,10 +388,14 @@ export class RunStore {
 
   /**
    * recoverOrphans, also naming the unfinished runs still waiting on a live process
-   * (`pending`: a trainer that is still dying, or another app training); `only`
-   * judges one run.
+   * (`pending`: its app is gone, its trainer still dying) and those trainers' PIDs
+   * when their identity is known (`dyingTrainers`); `only` judges one run.
    */
-  checkOrphans(host: string, isAlive: (pid: number, started: string | null) => boolean, only?: number): { recovered: number[]; pending: number[] } {
+  checkOrphans(
+    host: string,
+    isAlive: (pid: number, started: string | null) => boolean,
+    only?: number,
+  ): { recovered: number[]; pending: number[]; dyingTrainers: number[] } {
     const rows = this.db
       .prepare(
         `SELECT id, status, owner_pid, owner_started, trainer_pid, trainer_started FROM runs
@@ -400,6 +404,7 @@ export class RunStore {
       .all(host, only ?? null, only ?? null) as OrphanRow[];
     const recovered: number[] = [];
     const pending: number[] = [];
+    const dyingTrainers: number[] = [];
     for (const r of rows) {
       const ownerGone = !isAlive(r.owner_pid, r.owner_started);
       const trainerGone = r.trainer_pid == null || !isAlive(r.trainer_pid, r.trainer_started);
@@ -411,9 +416,11 @@ export class RunStore {
         if (this.finish(r.id, 'cancelled', 'The app closed before this run started.')) recovered.push(r.id);
       } else if (r.status === 'running' && ownerGone) {
         pending.push(r.id); // its trainer is still dying
+        // Known by PID and start time, so it can be stopped without hitting another process.
+        if (r.trainer_pid != null && r.trainer_started != null) dyingTrainers.push(r.trainer_pid);
       }
     }
-    return { recovered, pending };
+    return { recovered, pending, dyingTrainers };
   }
 
   listRuns(): RunSummary[] {
