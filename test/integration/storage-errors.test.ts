@@ -94,6 +94,31 @@ describe('a database that stops taking writes during training', () => {
     expect(app.runs.get(run.id).status).toBe('failed');
   });
 
+  it('full before a run starts: starting one is refused in words, nothing recorded, and the app goes on', () => {
+    app.db.pragma(`max_page_count = ${app.db.pragma('page_count', { simple: true }) as number}`);
+    // Fill the last free bytes with runs (recorded straight into the store, never trained).
+    const preset = findPreset('seed-model-3')!;
+    const filler = {
+      name: 'filler',
+      presetId: null,
+      datasetId: 'fashion-mnist',
+      model: preset.model,
+      config: preset.config,
+      host: 'elsewhere',
+      ownerPid: 1,
+    };
+    expect(() => {
+      for (let i = 0; i < 10_000; i++) app.store.createRun(filler);
+    }).toThrow(/database or disk is full/);
+    const before = app.runs.list().length;
+
+    expect(() => startPreset({ epochs: 1, limit: 1000 })).toThrow(
+      'The disk is full (or the database reached its size limit): the run could not be recorded; free some space and train again.',
+    );
+    expect(app.runs.list()).toHaveLength(before);
+    expect(app.runs.activeRunId()).toBeNull();
+  });
+
   it('read-only, so even the run’s end cannot be written: the app stays up and says so once', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const run = startPreset({ epochs: 3, limit: 1500 });

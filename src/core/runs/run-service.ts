@@ -12,7 +12,7 @@ import type { FromTrainer } from '../engine/protocol';
 import type { RunStore } from '../store/run-store';
 import type { LaunchTrainer, TrainerHandle } from './trainer-launcher';
 import { processStartTime, sameProcessAlive } from './process-identity';
-import { runStoppedMessage } from './storage-errors';
+import { isStorageError, runStoppedMessage, storageRefusal } from './storage-errors';
 
 /** How long a trainer may take to stop after Cancel before it is killed. */
 const CANCEL_GRACE_MS = 10_000;
@@ -117,7 +117,7 @@ export class RunService {
     this.o.datasetFolder(); // throws a UserError now rather than inside the trainer
     const c = request.config;
     const name = request.name?.trim() || `${request.presetId ?? 'custom'} · ${c.optimizer} lr=${c.learningRate}`;
-    const run = this.o.store.createRun({
+    const run = this.createRun({
       name,
       presetId: request.presetId ?? null,
       datasetId: request.datasetId ?? 'fashion-mnist',
@@ -134,6 +134,16 @@ export class RunService {
     this.o.events.emit({ type: 'run-updated', run });
     this.pump();
     return this.o.store.getSummary(run.id);
+  }
+
+  /** A database that cannot take the new run refuses it in the user's words (nothing was recorded). */
+  private createRun(run: Parameters<RunStore['createRun']>[0]): RunSummary {
+    try {
+      return this.o.store.createRun(run);
+    } catch (e) {
+      if (isStorageError(e)) throw new UserError(storageRefusal(e, 'the run could not be recorded'));
+      throw e;
+    }
   }
 
   cancel(id: number): RunSummary {

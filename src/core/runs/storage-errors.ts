@@ -59,3 +59,10 @@ export function runStoppedMessage(error: unknown, epochsDone: number): string {
   const detail = error instanceof Error ? error.message : String(error);
   return `The run could not be recorded (${detail}): it stopped ${when}; train again.${kept}`;
 }
+
+/** "The disk is full (or the database reached its size limit): the run could not be recorded; free some space and train again." */
+export function storageRefusal(error: unknown, what: string): string {
+  const code = sqliteCode(error);
+  const family = code ? FAMILIES.find((f) => code.startsWith(f.prefix)) : undefined;
+  return family ? `${family.what}: ${what}; ${family.todo}.` : `${what.charAt(0).toUpperCase()}${what.slice(1)}.`;
+}
