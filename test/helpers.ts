@@ -41,3 +41,12 @@ export function parseCsv(text: string): string[][] {
   }
   return rows;
 }
+
+/** An IDX file as the MNIST tools write it: 00 00 type ndims, big-endian sizes, data. */
+export function idxBytes(dims: number[], data: ArrayLike<number>, type = 0x08): Buffer {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header[2] = type;
+  header[3] = dims.length;
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([header, data instanceof Uint8Array ? data : Buffer.from(Array.from(data))]);
+}

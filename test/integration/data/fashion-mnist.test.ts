@@ -5,14 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_FILES, SYSTEM_DATASET_FOLDER, loadFashionMnist, locateFashionMnist } from '../../../src/core/data/fashion-mnist';
 import type { FashionMnist } from '../../../src/core/data/types';
-
-function idxBytes(dims: number[], data: Uint8Array): Buffer {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header[2] = 0x08;
-  header[3] = dims.length;
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([header, data]);
-}
+import { idxBytes } from '../../helpers';
 
 const root = mkdtempSync(join(tmpdir(), 'layerlab-fmnist-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -6,15 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_FILES, SYSTEM_DATASET_FOLDER, validateFashionMnistFolder } from '../../../src/core/data/fashion-mnist';
 import { openLayerlab, type Layerlab } from '../../../src/core/app';
-
-/** An IDX file as the MNIST tools write it: 00 00 08 ndims, big-endian sizes, data. */
-function idxBytes(dims: number[], data: Uint8Array): Buffer {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header[2] = 0x08;
-  header[3] = dims.length;
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([header, data]);
-}
+import { idxBytes } from '../../helpers';
 
 const root = mkdtempSync(join(tmpdir(), 'layerlab-folder-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

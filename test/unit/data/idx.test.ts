@@ -4,15 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IdxError, readIdxFile, streamIdxFile } from '../../../src/core/data/idx';
-
-/** An IDX file as the MNIST tools write it: 00 00 type ndims, big-endian sizes, data. */
-function idxBytes(dims: number[], data: ArrayLike<number>, type = 0x08): Uint8Array {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header[2] = type;
-  header[3] = dims.length;
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([header, Buffer.from(Array.from(data))]);
-}
+import { idxBytes } from '../../helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'layerlab-idx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
