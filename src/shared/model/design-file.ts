@@ -4,6 +4,7 @@ import type { DesignFile } from '../contract/designs';
 import type { ModelSpec } from './model-spec';
 import { describeIssues, modelSpecSchema, trainingConfigSchema } from './schemas';
 import type { TrainingConfig } from './training-config';
+import { importedJson } from '../imported-json';
 
 export const DESIGN_FILE_VERSION = 1;
 
@@ -34,18 +35,10 @@ export function designFile(name: string, model: ModelSpec, config: TrainingConfi
 
 /** Parse a design file's text; every way it can be wrong gets a message naming the file. */
 export function parseDesignFile(text: string, fileName = 'the file'): DesignFile {
-  const max = DESIGN_FILE_LIMITS.fileMegabytes * 1024 * 1024;
-  if (text.length > max) {
-    throw new DesignFileError(
-      `${fileName} is too large to import: ${(text.length / 1024 / 1024).toFixed(1)} MB; the limit is ${DESIGN_FILE_LIMITS.fileMegabytes} MB`,
-    );
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new DesignFileError(`${fileName} is not JSON: ${(e as Error).message}`);
-  }
+  const data = importedJson(text, DESIGN_FILE_LIMITS.fileMegabytes, {
+    tooLarge: (mb) => new DesignFileError(`${fileName} is too large to import: ${mb} MB; the limit is ${DESIGN_FILE_LIMITS.fileMegabytes} MB`),
+    notJson: (reason) => new DesignFileError(`${fileName} is not JSON: ${reason}`),
+  });
   const head = data as { format?: unknown; version?: unknown };
   if (typeof data !== 'object' || data === null || head.format !== 'layerlab-design') {
     throw new DesignFileError(`${fileName} is not a Layerlab design (it has no "format": "layerlab-design")`);

@@ -21,6 +21,7 @@ import {
 } from './model-spec';
 import { summarizeModel } from './model-math';
 import { modelSpecSchema } from './schemas';
+import { importedJson } from '../imported-json';
 
 /**
  * What an import accepts, checked before any other work (a bigger file is
@@ -391,18 +392,10 @@ function findInputShape(config: Json, layers: Json[], top: Json): unknown[] | nu
 
 /** The JSON object of the model itself, wherever the file keeps it. */
 function modelObject(text: string, fileName: string): Json {
-  const max = KERAS_IMPORT_LIMITS.fileMegabytes * 1024 * 1024;
-  if (text.length > max) {
-    throw new KerasImportError(
-      `${fileName} is too large to import: ${(text.length / 1024 / 1024).toFixed(1)} MB; the limit is ${KERAS_IMPORT_LIMITS.fileMegabytes} MB`,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new KerasImportError(`${fileName} is not JSON: ${(e as Error).message}`);
-  }
+  let parsed = importedJson(text, KERAS_IMPORT_LIMITS.fileMegabytes, {
+    tooLarge: (mb) => new KerasImportError(`${fileName} is too large to import: ${mb} MB; the limit is ${KERAS_IMPORT_LIMITS.fileMegabytes} MB`),
+    notJson: (reason) => new KerasImportError(`${fileName} is not JSON: ${reason}`),
+  });
   // tfjs's model.json keeps it under modelTopology, sometimes one level deeper under model_config.
   for (const key of ['modelTopology', 'model_config']) {
     if (isObject(parsed) && key in parsed) {

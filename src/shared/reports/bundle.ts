@@ -10,6 +10,7 @@ import type { BatchLoss, DatasetInfo, Environment, EpochMetrics, FixReference, L
 import type { ModelSpec } from '../model/model-spec';
 import type { TrainingConfig } from '../model/training-config';
 import { describeIssues, modelSpecSchema, trainingConfigSchema } from '../model/schemas';
+import { importedJson } from '../imported-json';
 
 export const BUNDLE_FORMAT = 'layerlab-runs';
 export const BUNDLE_VERSION = 2;
@@ -227,15 +228,9 @@ function damaged(error: z.ZodError): BundleError {
 
 /** Parse a bundle file's text. */
 export function parseBundle(text: string): RunBundle {
-  const max = BUNDLE_LIMITS.fileMegabytes * 1024 * 1024;
-  if (text.length > max) {
-    throw tooBig(`the file is ${(text.length / 1024 / 1024).toFixed(1)} MB; the limit is ${BUNDLE_LIMITS.fileMegabytes} MB`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new BundleError(`This file is not JSON (${(e as Error).message}); nothing was imported`);
-  }
+  const data = importedJson(text, BUNDLE_LIMITS.fileMegabytes, {
+    tooLarge: (mb) => tooBig(`the file is ${mb} MB; the limit is ${BUNDLE_LIMITS.fileMegabytes} MB`),
+    notJson: (reason) => new BundleError(`This file is not JSON (${reason}); nothing was imported`),
+  });
   return validateBundle(data);
 }
