@@ -1,7 +1,7 @@
 /** Messages between the main side and the trainer process. */
 import type { ModelSpec } from '../../shared/model/model-spec';
 import type { TrainingConfig } from '../../shared/model/training-config';
-import type { DatasetInfo, Environment, EpochMetrics, LayerStat } from '../../shared/contract/runs';
+import type { CheckpointPosition, DatasetInfo, Environment, EpochMetrics, LayerStat, RunProvenance } from '../../shared/contract/runs';
 import type { EvalSplit } from '../../shared/contract/evaluation';
 
 export interface TrainJob {
@@ -12,6 +12,15 @@ export interface TrainJob {
   datasetFolder: string;
   /** Where to save the trained model (model.json + weights.bin) when the run completes; none when absent. */
   modelDir?: string;
+  /**
+   * The run's checkpoint file. The trainer writes it atomically (temporary file, fsync,
+   * rename) at every epoch's end and when paused; none written when absent.
+   */
+  checkpointPath?: string;
+  /** Continue from the checkpoint at checkpointPath instead of starting afresh (no baseline is measured again). */
+  resume?: boolean;
+  /** Layerlab's version and git commit, for the run's provenance. */
+  app?: { version: string; gitCommit: string | null };
 }
 
 /** Predicting one split with a completed run's saved model. */
@@ -31,6 +40,8 @@ export type ToTrainer =
   /** Instead of 'start': evaluate a saved model, send 'evaluated' (or 'failed'), wait for 'ack', exit. */
   | { type: 'evaluate'; job: EvaluateJob }
   | { type: 'cancel' }
+  /** Stop at the end of the current batch, write a checkpoint, answer 'finished' with status 'paused'. */
+  | { type: 'pause' }
   /**
    * The main side has recorded the trainer's last message ('finished' or 'failed').
    * The trainer waits for it before exiting: leaving earlier could lose that message in transit.
@@ -39,7 +50,14 @@ export type ToTrainer =
 
 export type FromTrainer =
   /** Data loaded and model built; training is about to begin. */
-  | { type: 'started'; environment: Environment; dataset: DatasetInfo; batchesPerEpoch: number }
+  | { type: 'started'; environment: Environment; dataset: DatasetInfo; batchesPerEpoch: number; provenance?: RunProvenance }
+  /**
+   * A resumed run read its checkpoint and continues from `position` (sent right after 'started'):
+   * whatever was recorded past that point is dropped by the main side, as it will be trained again.
+   */
+  | { type: 'resuming'; position: CheckpointPosition }
+  /** A checkpoint was written (atomically) at `path`: at an epoch's end, or on pause (then before 'finished'). */
+  | { type: 'checkpoint'; position: CheckpointPosition; path: string }
   /**
    * Sent for a sample of batches (about 50 an epoch, always the last): progress,
    * that batch's own loss, and the epoch's running mean so far (what Keras prints).
@@ -59,7 +77,7 @@ export type FromTrainer =
    * Training ended on its own or because it was asked to stop. The last message; answered with 'ack'.
    * `stopReason` says why a completed run trained fewer epochs than planned (early stopping).
    */
-  | { type: 'finished'; status: 'completed' | 'cancelled'; stopReason?: string | null }
+  | { type: 'finished'; status: 'completed' | 'cancelled' | 'paused'; stopReason?: string | null; peakRssBytes?: number }
   /**
    * An evaluate job's answer: the split's labels (one byte each) and the model's ten class
    * probabilities per image (Float32, n×10 row-major), both base64 so any IPC carries them.

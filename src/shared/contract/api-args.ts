@@ -18,6 +18,7 @@ import {
   saveDesignSchema,
   saveFileSchema,
   savePdfSchema,
+  startGroupSchema,
   startRunSchema,
 } from './requests';
 
@@ -30,6 +31,14 @@ export const apiArgs = {
   cancelDownload: z.tuple([]),
   startRun: z.tuple([startRunSchema]),
   cancelRun: z.tuple([runIdSchema]),
+  pauseRun: z.tuple([runIdSchema]),
+  resumeRun: z.tuple([runIdSchema]),
+  moveQueuedRun: z.tuple([
+    runIdSchema,
+    z.number({ error: 'position must be a number' }).int({ error: 'position must be a whole number' }).min(1, { error: 'position must be 1 or more' }),
+  ]),
+  startGroup: z.tuple([startGroupSchema]),
+  listGroups: z.tuple([]),
   listRuns: z.tuple([]),
   getRun: z.tuple([runIdSchema]),
   listDesigns: z.tuple([]),

@@ -8,8 +8,8 @@ import type { Design, DesignSummary } from './designs';
 import type { RunBundle } from '../reports/bundle';
 import type { SavedComparison } from './comparisons';
 import type { Preset } from '../model/presets';
-import type { EpochMetrics, LayerStat, RunDetail, RunPatch, RunProgress, RunSummary } from './runs';
-import type { SaveComparisonRequest, SaveDesignRequest, SaveFileRequest, SavePdfRequest, StartRunRequest } from './requests';
+import type { EpochMetrics, LayerStat, RunDetail, RunGroup, RunPatch, RunProgress, RunSummary } from './runs';
+import type { SaveComparisonRequest, SaveDesignRequest, SaveFileRequest, SavePdfRequest, StartGroupRequest, StartRunRequest } from './requests';
 import type {
   DatasetOverview,
   DiffPage,
@@ -48,8 +48,18 @@ export interface LayerlabApi {
   cancelDownload(): DatasetStatus;
   /** Queue a training run; it starts as soon as no other run is training. */
   startRun(request: StartRunRequest): RunSummary;
-  /** Stop a queued or running run; finished epochs are kept and the run ends `cancelled`. */
+  /** Stop a queued, running or paused run; finished epochs are kept and the run ends `cancelled`. */
   cancelRun(id: number): RunSummary;
+  /** Pause a running run at the end of its current batch (it writes a checkpoint and becomes `paused`); a queued run waits as `paused` too. */
+  pauseRun(id: number): RunSummary;
+  /** Queue a paused run (or a crashed one with a checkpoint) to continue exactly where it stopped; the epochs recorded stay. */
+  resumeRun(id: number): RunSummary;
+  /** Move a queued run to a place in the queue (1 = trains next); answers with the queued runs in their new order. */
+  moveQueuedRun(id: number, position: number): RunSummary[];
+  /** Queue a repeat (the same settings over N seeds) or a sweep (a grid of settings, each N times) as one group of runs. */
+  startGroup(request: StartGroupRequest): { group: RunGroup; runs: RunSummary[] };
+  /** Every repeat and sweep, newest first. */
+  listGroups(): RunGroup[];
   /** Every run, newest first. */
   listRuns(): RunSummary[];
   /** One run with everything recorded about it: spec, config, epochs, batch losses, environment. */
@@ -125,6 +135,11 @@ export const API_METHODS = [
   'cancelDownload',
   'startRun',
   'cancelRun',
+  'pauseRun',
+  'resumeRun',
+  'moveQueuedRun',
+  'startGroup',
+  'listGroups',
   'listRuns',
   'getRun',
   'listDesigns',
@@ -180,6 +195,8 @@ export function clientOver(send: SendCall): LayerlabClient {
 export type LayerlabEvent =
   | { type: 'run-updated'; run: RunSummary }
   | { type: 'run-deleted'; runId: number }
+  /** A repeat or sweep was created, or its runs changed (one was deleted). */
+  | { type: 'group-updated'; group: RunGroup }
   | { type: 'run-epoch'; runId: number; epoch: EpochMetrics }
   /** Epoch 0, evaluated before the first step. */
   | { type: 'run-baseline'; runId: number; baseline: EpochMetrics }

@@ -18,6 +18,38 @@ export const startRunSchema = z.strictObject({
 });
 export type StartRunRequest = z.infer<typeof startRunSchema>;
 
+/** Most runs one repeat or sweep may queue. */
+export const MAX_GROUP_RUNS = 200;
+
+const sweepValueSchema = z.union([z.number().finite(), z.string().trim().min(1).max(60)], { error: 'a swept value is a number or a word' });
+
+export const sweepAxisSchema = z.strictObject({
+  key: z
+    .string({ error: 'a swept setting needs a key' })
+    .regex(/^(learningRate|optimizer|batchSize|epochs|momentum|layer[1-9][0-9]?\.[a-zA-Z]+)$/, {
+      error: 'a swept setting is learningRate, optimizer, batchSize, epochs, momentum or layer<N>.<field>',
+    }),
+  values: z
+    .array(sweepValueSchema)
+    .min(1, { error: 'a swept setting needs at least one value' })
+    .max(20, { error: 'at most 20 values per swept setting' }),
+});
+
+/** Train one network and its settings over `repeat` seeds (seed, seed+1, …) and over every combination of the axes' values. */
+export const startGroupSchema = z.strictObject({
+  /** The settings every run starts from (its seed is the first seed). */
+  run: startRunSchema,
+  repeat: z
+    .number({ error: 'repeat must be a number' })
+    .int({ error: 'repeat must be a whole number' })
+    .min(1, { error: 'repeat must be at least 1' })
+    .max(50, { error: 'at most 50 repeats' }),
+  axes: z.array(sweepAxisSchema).max(4, { error: 'at most 4 swept settings' }),
+  /** The group's name; made up from what it varies when absent. */
+  name: z.string().trim().max(200, { error: 'name must be at most 200 characters' }).optional(),
+});
+export type StartGroupRequest = z.infer<typeof startGroupSchema>;
+
 export const runIdSchema = z
   .number({ error: 'run id must be a number' })
   .refine((n) => Number.isInteger(n) && n > 0, { error: 'run id must be a positive whole number' });

@@ -1,7 +1,12 @@
 import type { ModelSpec } from '../model/model-spec';
 import type { DatasetId, TrainingConfig } from '../model/training-config';
 
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'crashed'] as const;
+/**
+ * `paused`: stopped at the end of a batch with a checkpoint; it resumes exactly where it
+ * stopped. Not terminal (it is cancelled, not deleted, to be given up). A `crashed` run
+ * with a checkpoint (one is written at every epoch's end) can be resumed as well.
+ */
+export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'crashed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'crashed'];
 export const isTerminal = (s: RunStatus) => TERMINAL_STATUSES.includes(s);
@@ -15,6 +20,8 @@ export interface EpochMetrics {
   valAccuracy: number | null;
   /** Wall-clock seconds the epoch took (training and validation). */
   seconds: number;
+  /** CPU seconds the trainer process used in the epoch (all its threads); absent or null for runs recorded before it was measured. */
+  cpuSeconds?: number | null;
 }
 
 /**
@@ -120,6 +127,24 @@ export interface RunSummary {
   /** The run this one was trained from with a fix, and the finding it addresses. */
   parentRunId: number | null;
   fixFor: FixReference | null;
+  /** 1-based place in the queue while `queued` (1 = trains next); null otherwise. */
+  queuePosition: number | null;
+  /** Where a resume would continue (epoch and batches of it already done), for a paused run or a crashed one with a checkpoint; null otherwise. */
+  checkpoint: CheckpointPosition | null;
+  /** The repeat or sweep this run belongs to. */
+  groupId: number | null;
+  /** In a sweep: this run's values of the swept settings, by sweep key ("learningRate", "layer3.units"). */
+  sweepValues: Record<string, string | number> | null;
+  /** In a repeat (or a sweep with repeats): 0 for the first seed, 1 for seed+1, … */
+  repeatIndex: number | null;
+  /** The user gave this run its name (false for names Layerlab made up): a named run is called by its name wherever runs are labelled. */
+  named: boolean;
+}
+
+/** A checkpoint's place in training: `epoch` is the epoch it continues (1-based), `batch` how many of its batches are done (0 at an epoch's start). */
+export interface CheckpointPosition {
+  epoch: number;
+  batch: number;
 }
 
 /** What a "Train again with this fix" run addresses in its parent run. */
@@ -151,6 +176,65 @@ export interface RunDetail extends RunSummary {
    */
   baseline: EpochMetrics | null;
   layerStats: LayerStat[];
+  /** Everything the run's outcome depended on besides its network and settings; null for runs recorded before it was kept. */
+  provenance: RunProvenance | null;
+  /** Folder of the saved model (model.json, weights.bin), when one was kept. */
+  modelPath: string | null;
+}
+
+/**
+ * A run's complete record: what else its numbers depended on. Written by the trainer
+ * when training starts (peak memory at the end), carried by bundles.
+ */
+export interface RunProvenance {
+  /** Layerlab's version, and the git commit when it ran from a checkout (null otherwise). */
+  appVersion: string;
+  gitCommit: string | null;
+  /** SHA-256 of every dataset file read (IDX gzip files as they are on disk). */
+  datasetFiles: { file: string; sha256: string }[];
+  /** Every hyperparameter of the optimizer as it was built: name, learning rate, β1, β2, ε, momentum, ρ, … */
+  optimizer: Record<string, string | number | boolean>;
+  /** The loss minimised, in Keras's name ("categorical_crossentropy"). */
+  loss: string;
+  /** Each layer's initializers and regularizers as built (defaults written out). */
+  layers: { index: number; name: string; kernelInitializer: string | null; biasInitializer: string | null; extra?: Record<string, unknown> }[];
+  machine: {
+    os: string;
+    /** Total RAM in bytes. */
+    ramBytes: number;
+    cpus: string;
+    /** Threads the engine trained with, and whether wasm SIMD was on (null on other backends). */
+    threads: number | null;
+    simd: boolean | null;
+  };
+  /** The trainer process's peak resident memory in bytes (over the whole run; null until it has ended). */
+  peakRssBytes: number | null;
+}
+
+/** A set of runs started together: the same settings over N seeds (`repeat`), or a grid of settings (`sweep`, each point N times). */
+export interface RunGroup {
+  id: number;
+  kind: 'repeat' | 'sweep';
+  name: string;
+  createdAt: string;
+  /** Seeds per setting (1 = each setting once). */
+  repeat: number;
+  /** The first run's seed; repeat i trains with seed + i. */
+  seed: number;
+  /** The swept settings and their values, in order (empty for a plain repeat). */
+  axes: SweepAxis[];
+  /** The group's runs in the order they were created (deleted runs leave it). */
+  runIds: number[];
+}
+
+/**
+ * One swept setting. Keys: "learningRate", "optimizer", "batchSize", "epochs", "momentum",
+ * or "layer<N>.<field>" for a field of the N-th layer (1-based, as the editor numbers them),
+ * e.g. "layer3.units", "layer2.activation".
+ */
+export interface SweepAxis {
+  key: string;
+  values: (string | number)[];
 }
 
 /** Live progress of a running run, pushed to every window. */

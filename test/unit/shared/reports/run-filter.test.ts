@@ -36,6 +36,12 @@ function summary(id: number, over: Partial<RunSummary> = {}): RunSummary {
     stopReason: null,
     parentRunId: null,
     fixFor: null,
+    queuePosition: null,
+    checkpoint: null,
+    groupId: null,
+    sweepValues: null,
+    repeatIndex: null,
+    named: true,
     ...over,
   };
 }

@@ -23,6 +23,11 @@ export interface FixtureOptions {
   savedWeights?: 'final' | 'best' | null;
   parentRunId?: number | null;
   fixFor?: { kind: string; summary: string } | null;
+  groupId?: number | null;
+  sweepValues?: Record<string, string | number> | null;
+  repeatIndex?: number | null;
+  /** The user named the run (default: when `name` is given). */
+  named?: boolean;
 }
 
 export function fixtureRun(o: FixtureOptions): RunDetail {
@@ -77,6 +82,12 @@ export function fixtureRun(o: FixtureOptions): RunDetail {
     stopReason: o.stopReason ?? null,
     parentRunId: o.parentRunId ?? null,
     fixFor: o.fixFor ?? null,
+    queuePosition: null,
+    checkpoint: null,
+    groupId: o.groupId ?? null,
+    sweepValues: o.sweepValues ?? null,
+    repeatIndex: o.repeatIndex ?? null,
+    named: o.named ?? o.name !== undefined,
     model,
     config,
     dataset: { id: 'fashion-mnist', source: '/data', trainCount: 480, validationCount: 120, testCount: 10000 },
@@ -87,6 +98,8 @@ export function fixtureRun(o: FixtureOptions): RunDetail {
       ? { epoch: 0, loss: o.baseline[0], accuracy: o.baseline[1], valLoss: o.baseline[2], valAccuracy: o.baseline[3], seconds: 0.5 }
       : null,
     layerStats: o.layerStats ?? [],
+    provenance: null,
+    modelPath: null,
   };
 }
 
