@@ -155,6 +155,20 @@ export class FastAdam extends tf.Optimizer {
     this.accBeta2 = Math.fround(Math.pow(Math.fround(this.beta2), this.iterations + 1));
   }
 
+  /**
+   * β1ᵗ and β2ᵗ as the steps so far multiplied them. setWeights recomputes them with
+   * Math.pow, which can differ in the last bit: a checkpoint keeps these instead.
+   */
+  get accumulators(): [number, number] {
+    return [this.accBeta1, this.accBeta2];
+  }
+
+  /** Puts back what `accumulators` returned (after setWeights), so the next step is bit for bit the one an uninterrupted run takes. */
+  restoreAccumulators([accBeta1, accBeta2]: readonly [number, number]): void {
+    this.accBeta1 = Math.fround(accBeta1);
+    this.accBeta2 = Math.fround(accBeta2);
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }

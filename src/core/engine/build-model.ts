@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Initializer, LayerSpec, ModelSpec, Regularizer } from '../../shared/model/model-spec';
 import type { TrainingConfig } from '../../shared/model/training-config';
 import { createAdam } from './adam';
+import { TrainingSetupError } from './errors';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -17,7 +18,8 @@ type TfRegularizer = ReturnType<typeof tf.regularizers.l1l2>;
  */
 class SeededDropout extends tf.layers.Layer {
   static className = 'Dropout';
-  private calls = 0;
+  /** Training calls so far: the next mask's seed. A checkpoint saves it (see dropoutCalls). */
+  calls = 0;
 
   constructor(
     private readonly rate: number,
@@ -41,6 +43,22 @@ class SeededDropout extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { rate: this.rate, ...super.getConfig() };
   }
+}
+
+/** How many training calls each Dropout layer has made, in layer order (what its next mask is seeded with). */
+export function dropoutCalls(model: tf.LayersModel): number[] {
+  return model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout).map((l) => l.calls);
+}
+
+/** Sets the Dropout layers' call counts (from dropoutCalls of the same network), so their next masks are the ones training would have drawn. */
+export function restoreDropoutCalls(model: tf.LayersModel, calls: readonly number[]): void {
+  const layers = model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout);
+  if (layers.length !== calls.length) {
+    throw new TrainingSetupError(
+      `The checkpoint does not belong to this network: it has ${calls.length} Dropout layers and the network ${layers.length}`,
+    );
+  }
+  layers.forEach((l, i) => (l.calls = calls[i]));
 }
 
 /**

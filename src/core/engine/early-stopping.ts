@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EpochMetrics } from '../../shared/contract/runs';
 import type { EarlyStopping } from '../../shared/model/training-config';
+import { type StopperState, type TensorData, tensorData, toTensor } from './checkpoint';
 
 export interface EpochVerdict {
   /** This epoch is the best so far (by more than minDelta). */
@@ -44,6 +45,18 @@ export class EarlyStopper {
     }
     return { improved, stop: this.wait >= this.settings.patience && metrics.epoch > 1 };
   }
+
+  /** What a checkpoint keeps of it. */
+  state(): StopperState {
+    return { best: Number.isFinite(this.best) ? this.best : null, wait: this.wait, bestEpoch: this.bestEpoch };
+  }
+
+  /** Continues from a saved state(). */
+  restore(state: StopperState): void {
+    this.best = state.best ?? (this.settings.monitor === 'val_loss' ? Infinity : -Infinity);
+    this.wait = state.wait;
+    this.bestEpoch = state.bestEpoch;
+  }
 }
 
 /** The reason a completed run shows when early stopping ended it before its planned epochs. */
@@ -71,6 +84,19 @@ export class BestWeights {
     // write() assigns the copy's values to the same variables: everything holding them (the optimizer, the forward pass) sees the restored weights.
     this.model.weights.forEach((w, i) => w.write(this.copies![i]));
     return true;
+  }
+
+  /** The kept copy's values (for a checkpoint); null when none is kept. */
+  async save(): Promise<TensorData[] | null> {
+    if (!this.copies) return null;
+    const copies = this.copies;
+    return Promise.all(this.model.weights.map((w, i) => tensorData(w.originalName, copies[i])));
+  }
+
+  /** Keeps the saved values as the best epoch's copy. */
+  load(saved: TensorData[]): void {
+    this.release();
+    this.copies = saved.map(toTensor);
   }
 
   release(): void {

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageSet, TrainValidationSplit } from '../data/types';
 import type { EpochMetrics, LayerStat } from '../../shared/contract/runs';
 import type { TrainingConfig } from '../../shared/model/training-config';
-import { makeOptimizer } from './build-model';
+import { FastAdam } from './adam';
+import { dropoutCalls, makeOptimizer, restoreDropoutCalls } from './build-model';
+import { type CheckpointState, checkCheckpointFits, type EpochProgress, tensorData, toTensor } from './checkpoint';
 import { BestWeights, EarlyStopper, stopReasonText } from './early-stopping';
 import { TrainingDivergedError, TrainingSetupError } from './errors';
 import { argMax, evaluate, type Evaluation, forwardPass, NUM_CLASSES, sampleShape, trainingLoss } from './forward';
@@ -40,8 +42,25 @@ export interface TrainOptions {
    * probe runs at all: benchmarks measure what the probes cost with it.
    */
   probes?: boolean;
-  /** Asked before every batch; true ends training with status 'cancelled'. */
-  shouldStop?(): boolean;
+  /**
+   * Asked before every batch (at a batch boundary). true or 'cancel' ends training with
+   * status 'cancelled'; 'pause' hands `checkpoint` the state at that point (epoch, batches
+   * done) and ends with status 'paused'.
+   */
+  shouldStop?(): boolean | StopRequest;
+  /**
+   * Called with a checkpoint at every epoch's end (after the epoch's validation, probe,
+   * onEpoch and early-stopping update; position {epoch: e + 1, batch: 0}) and on pause;
+   * training waits for it. Without it a pause is refused.
+   */
+  checkpoint?(state: CheckpointState): Promise<void>;
+  /**
+   * Continue the run a checkpoint holds (see readCheckpoint) with the model and config it
+   * was written for: no baseline (it was recorded), every weight, the optimizer, the
+   * Dropout masks' counters, early stopping and the unfinished epoch's sums restored, so
+   * the figures are those of a run that never stopped.
+   */
+  resumeFrom?: CheckpointState;
   /** Give the event loop a turn every this many batches (default 1), so a cancel message can arrive. */
   yieldEvery?: number;
   /**
@@ -52,11 +71,15 @@ export interface TrainOptions {
   optimizer?: tf.Optimizer;
 }
 
+/** What shouldStop may ask for besides going on (false). */
+export type StopRequest = false | 'cancel' | 'pause';
+
 export interface TrainResult {
-  status: 'completed' | 'cancelled';
+  status: 'completed' | 'cancelled' | 'paused';
+  /** Every epoch of the run, those a resumed run's checkpoint holds first. */
   epochs: EpochMetrics[];
   test?: Evaluation;
-  /** Epoch 0: loss and accuracy on the probe batch and on the validation split before the first step; null with probes off. */
+  /** Epoch 0: loss and accuracy on the probe batch and on the validation split before the first step; null with probes off or when resumed. */
   baseline: EpochMetrics | null;
   /** Why a completed run trained fewer epochs than planned ("stopped early at epoch 9 (best 6)"); null when it did not. */
   stopReason: string | null;
@@ -65,6 +88,14 @@ export interface TrainResult {
   /** The best epoch by early stopping's monitor; null without early stopping. */
   bestEpoch: number | null;
 }
+
+/** CPU seconds (user and system) this process has used so far. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+const NO_PROGRESS: EpochProgress = { lossSum: 0, correct: 0, seen: 0, seconds: 0, cpuSeconds: 0 };
 
 function divergedError(epoch: number, batch: number, batches: number, loss: number, lr: number): Error {
   const what = Number.isNaN(loss) ? 'NaN' : 'Infinity';
@@ -121,6 +152,37 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const report = (stats: LayerStat[]) => {
     if (stats.length > 0) opts.onLayerStats?.(stats);
   };
+  const resume = opts.resumeFrom ?? null;
+  let stopped = false;
+  // Everything a checkpoint holds, read out of the model, the optimizer and the stopper now.
+  const capture = async (position: CheckpointState['position'], progress: EpochProgress): Promise<CheckpointState> => {
+    const weights = await Promise.all(model.weights.map((w) => tensorData(w.originalName, w.read())));
+    const named = await optimizer.getWeights();
+    let optimizerWeights;
+    try {
+      optimizerWeights = await Promise.all(named.map((n) => tensorData(n.name, n.tensor)));
+    } finally {
+      // tfjs's optimizers hand out their own variables (kept), FastAdam and the iteration count new tensors (freed).
+      for (const n of named) if (!(n.tensor instanceof tf.Variable)) n.tensor.dispose();
+    }
+    return {
+      position,
+      epochs: epochs.slice(),
+      progress,
+      stopped,
+      stopReason,
+      stopper: stopper?.state() ?? null,
+      dropoutCalls: dropoutCalls(model),
+      optimizer: config.optimizer,
+      seed: config.seed,
+      batchSize,
+      trainCount: set.count,
+      adamAccumulators: optimizer instanceof FastAdam ? optimizer.accumulators : null,
+      weights,
+      optimizerWeights,
+      best: (await best?.save()) ?? null,
+    };
+  };
   const result = (status: TrainResult['status']): TrainResult => ({
     status,
     epochs,
@@ -131,7 +193,36 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   });
 
   try {
-    if (probes) {
+    if (resume) {
+      checkCheckpointFits(resume, model, config, set.count);
+      if (resume.position.batch >= batches)
+        throw new TrainingSetupError(
+          `The checkpoint is damaged: its position (batch ${resume.position.batch}) is past the epoch's ${batches} batches`,
+        );
+      if (!stopper !== !resume.stopper || !best !== !resume.best) {
+        throw new TrainingSetupError('The checkpoint was written by a run with other early-stopping settings; it cannot be resumed with these');
+      }
+      model.weights.forEach((w, i) => {
+        const value = toTensor(resume.weights[i]);
+        // write() shares the tensor's data with the variable: freeing it here leaves the variable's copy.
+        w.write(value);
+        value.dispose();
+      });
+      const named = resume.optimizerWeights.map((t) => ({ name: t.name, tensor: toTensor(t) }));
+      try {
+        await optimizer.setWeights(named);
+      } finally {
+        tf.dispose(named.map((n) => n.tensor));
+      }
+      if (optimizer instanceof FastAdam && resume.adamAccumulators) optimizer.restoreAccumulators(resume.adamAccumulators);
+      restoreDropoutCalls(model, resume.dropoutCalls);
+      if (stopper && resume.stopper) stopper.restore(resume.stopper);
+      if (best && resume.best) best.load(resume.best);
+      epochs.push(...resume.epochs);
+      stopReason = resume.stopReason;
+      stopped = resume.stopped;
+      if (probes) probe = new LayerProbe(model, chooseProbe(set, config.seed));
+    } else if (probes) {
       const probeImages = chooseProbe(set, config.seed);
       const onProbe = await evaluate(model, probeImages);
       const validation = data.validation.count > 0 ? await evaluate(model, data.validation) : null;
@@ -148,16 +239,26 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       report(await probe.measure(0, null));
     }
 
-    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    const first = resume?.position ?? { epoch: 1, batch: 0 };
+    for (let epoch = first.epoch; !stopped && epoch <= config.epochs; epoch++) {
       const started = performance.now();
+      const cpuStarted = cpuSeconds();
       const order = epochOrder(set.count, config.seed, epoch);
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
+      // A resumed epoch goes on from its sums so far; its time adds up over the processes that trained it.
+      const before = resume && epoch === first.epoch ? resume.progress : NO_PROGRESS;
+      let { lossSum, correct, seen } = before;
+      const seconds = () => before.seconds + (performance.now() - started) / 1000;
+      const cpu = () => before.cpuSeconds + cpuSeconds() - cpuStarted;
 
-      for (let b = 0; b < batches; b++) {
+      for (let b = epoch === first.epoch ? first.batch : 0; b < batches; b++) {
         if (b % yieldEvery === 0) await new Promise((r) => setImmediate(r));
-        if (opts.shouldStop?.()) return result('cancelled');
+        const request = opts.shouldStop?.();
+        if (request === true || request === 'cancel') return result('cancelled');
+        if (request === 'pause') {
+          if (!opts.checkpoint) throw new TrainingSetupError('This run cannot be paused: the trainer was given no checkpoint file to write');
+          await opts.checkpoint(await capture({ epoch, batch: b }, { lossSum, correct, seen, seconds: seconds(), cpuSeconds: cpu() }));
+          return result('paused');
+        }
 
         const number = b + 1;
         // The epoch's last batch is probed at the end of the epoch, not here as well.
@@ -214,7 +315,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         accuracy: correct / seen,
         valLoss: validation?.loss ?? null,
         valAccuracy: validation?.accuracy ?? null,
-        seconds: (performance.now() - started) / 1000,
+        seconds: seconds(),
+        cpuSeconds: cpu(),
       };
       epochs.push(metrics);
       opts.onEpoch?.(metrics);
@@ -225,9 +327,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         if (verdict.stop) {
           // Stopping after the last planned epoch is just the end of training.
           if (epoch < config.epochs) stopReason = stopReasonText(epoch, stopper.bestEpoch);
-          break;
+          stopped = true;
         }
       }
+      // After onEpoch: a crash before the file is renamed leaves the previous checkpoint, and the epoch is trained again.
+      if (opts.checkpoint) await opts.checkpoint(await capture({ epoch: epoch + 1, batch: 0 }, NO_PROGRESS));
     }
 
     // Keras restores only when it stops early; here the best epoch's weights are kept whenever they are not the last ones.

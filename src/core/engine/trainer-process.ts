@@ -9,11 +9,12 @@ import { loadFashionMnist, loadFashionMnistSet, splitTrainValidation } from '../
 import { summarizeModel } from '../../shared/model/model-math';
 import { selectBackend } from './backend';
 import { buildModel } from './build-model';
+import { checkCheckpointFits, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { failureMessage, TrainingSetupError } from './errors';
 import { loadSavedModel, predictProbabilities } from './evaluate';
 import type { EvaluateJob, FromTrainer, ToTrainer, TrainJob } from './protocol';
 import { saveModel } from './save-model';
-import { train } from './train';
+import { type StopRequest, train } from './train';
 import { installWasmConvFilterGrad } from './wasm-conv-grad';
 import { installWasmMatMulFix } from './wasm-matmul';
 
@@ -66,13 +67,14 @@ function cpuDescription(): string {
 }
 
 interface JobHooks {
-  cancelled(): boolean;
+  /** Whether the main side asked to cancel or pause (cancel wins). */
+  stopRequest(): StopRequest;
   /** Called with the backend once TensorFlow.js starts building and training the model. */
   inTensorflow(backend: string): void;
 }
 
 interface JobEnd {
-  status: 'completed' | 'cancelled';
+  status: 'completed' | 'cancelled' | 'paused';
   stopReason: string | null;
 }
 
@@ -86,8 +88,17 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
   hooks.inTensorflow(backend);
   const model = buildModel(job.model, job.config.seed);
   const batches = Math.ceil(data.train.count / job.config.batchSize);
+  const checkpointPath = job.checkpointPath ?? null;
+  if (job.resume && !checkpointPath) throw new TrainingSetupError('The run cannot be resumed: it has no checkpoint file');
+  // Read and checked before 'started': a checkpoint that cannot be resumed fails the run before anything is reported.
+  const resumeFrom = job.resume && checkpointPath ? await readCheckpoint(checkpointPath) : undefined;
+  if (resumeFrom) checkCheckpointFits(resumeFrom, model, job.config, data.train.count);
 
-  void port.post({
+  // Every message goes out in order; `sent` resolves once the latest (and so every earlier one) has left.
+  let sent: Promise<void> = Promise.resolve();
+  const send = (message: FromTrainer): Promise<void> => (sent = port.post(message));
+
+  void send({
     type: 'started',
     environment: { backend, versions, host: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: cpuDescription() },
     dataset: {
@@ -99,6 +110,7 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
     },
     batchesPerEpoch: batches,
   });
+  if (resumeFrom) void send({ type: 'resuming', position: resumeFrom.position });
 
   const every = Math.ceil(batches / BATCH_SAMPLES);
   const result = await train({
@@ -106,23 +118,33 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
     config: job.config,
     data,
     test: dataset.test,
-    shouldStop: hooks.cancelled,
+    shouldStop: hooks.stopRequest,
+    resumeFrom,
+    checkpoint: checkpointPath
+      ? async (state) => {
+          // The messages of what the checkpoint holds (the epoch just ended) leave first: a crash in
+          // between loses at most a checkpoint, whose epoch is then trained again on resume.
+          await sent;
+          await writeCheckpoint(checkpointPath, state);
+          await send({ type: 'checkpoint', position: state.position, path: checkpointPath });
+        }
+      : undefined,
     onBatch: ({ epoch, batch, batches: total, loss, batchLoss }) => {
       if (batch % every === 0 || batch === total) {
-        void port.post({ type: 'batch', epoch, batch, batches: total, loss: batchLoss, meanLoss: loss });
+        void send({ type: 'batch', epoch, batch, batches: total, loss: batchLoss, meanLoss: loss });
       }
     },
-    onBaseline: (metrics) => void port.post({ type: 'baseline', metrics }),
-    onLayerStats: (stats) => void port.post({ type: 'layer-stats', stats }),
-    onEpoch: (metrics) => void port.post({ type: 'epoch', metrics }),
+    onBaseline: (metrics) => void send({ type: 'baseline', metrics }),
+    onLayerStats: (stats) => void send({ type: 'layer-stats', stats }),
+    onEpoch: (metrics) => void send({ type: 'epoch', metrics }),
   });
   const weights = result.weights;
-  if (result.test) void port.post({ type: 'test', loss: result.test.loss, accuracy: result.test.accuracy, weights });
+  if (result.test) void send({ type: 'test', loss: result.test.loss, accuracy: result.test.accuracy, weights });
   if (result.status === 'completed' && job.modelDir) {
     // A model that cannot be saved costs the export, not the run: its metrics are already recorded.
     try {
       const path = await saveModel(model, job.modelDir);
-      await port.post({ type: 'model-saved', path, weights });
+      await send({ type: 'model-saved', path, weights });
     } catch (error) {
       process.stderr.write(
         `Run ${job.runId}: the trained model could not be saved to ${job.modelDir}: ${error instanceof Error ? error.message : String(error)}\n`,
@@ -163,6 +185,12 @@ async function runEvaluation(job: EvaluateJob, hooks: JobHooks): Promise<FromTra
     probabilitiesBase64: Buffer.from(probabilities.buffer, probabilities.byteOffset, probabilities.byteLength).toString('base64'),
     seconds: (performance.now() - began) / 1000,
   };
+}
+
+/** The most memory this process has held (resident set), in bytes. */
+function peakRssBytes(): number {
+  // maxRSS is in kilobytes.
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 /** How often the trainer looks whether its parent is still there. */
@@ -220,6 +248,7 @@ function main(): void {
 
   let started = false;
   let cancelRequested = false;
+  let pauseRequested = false;
   let ending = false;
   let backend: string | null = null;
   let acknowledge = () => {};
@@ -248,6 +277,11 @@ function main(): void {
   // Ctrl+C in a terminal reaches the whole process group; the parent decides (it sends 'cancel').
   process.on('SIGINT', () => {});
 
+  const hooks: JobHooks = {
+    stopRequest: () => (cancelRequested ? 'cancel' : pauseRequested ? 'pause' : false),
+    inTensorflow: (name) => (backend = name),
+  };
+
   port.onMessage((message) => {
     if (message.type === 'ack') {
       if (ending) acknowledge();
@@ -255,21 +289,24 @@ function main(): void {
     }
     if (message.type === 'cancel') {
       cancelRequested = true;
-      if (!started) void end({ type: 'finished', status: 'cancelled' });
+      if (!started) void end({ type: 'finished', status: 'cancelled', peakRssBytes: peakRssBytes() });
+      return;
+    }
+    if (message.type === 'pause') {
+      // Before the first batch there is nothing to save yet: training pauses at its first batch boundary.
+      pauseRequested = true;
       return;
     }
     if (message.type === 'start' && !started) {
       started = true;
-      const hooks: JobHooks = { cancelled: () => cancelRequested, inTensorflow: (name) => (backend = name) };
       // stopReason only when early stopping ended the run: 'finished' stays as it was for every other run.
       runJob(message.job, port, hooks).then(
-        ({ status, stopReason }) => end({ type: 'finished', status, ...(stopReason ? { stopReason } : {}) }),
+        ({ status, stopReason }) => end({ type: 'finished', status, ...(stopReason ? { stopReason } : {}), peakRssBytes: peakRssBytes() }),
         fail,
       );
     }
     if (message.type === 'evaluate' && !started) {
       started = true;
-      const hooks: JobHooks = { cancelled: () => cancelRequested, inTensorflow: (name) => (backend = name) };
       runEvaluation(message.job, hooks).then(end, fail);
     }
   });
