@@ -1,6 +1,7 @@
 import type { AppInfo } from '../shared/contract/api';
 import { EventHub } from './events';
-import { createLayerlabService, requireDatasetFolder, type LayerlabService, type ServiceOptions } from './layerlab-service';
+import { appVersion, createLayerlabService, requireDatasetFolder, type LayerlabService, type ServiceOptions } from './layerlab-service';
+import { appGitCommit } from './git-commit';
 import { basename, dirname, extname, join } from 'node:path';
 import { cacheDir as cacheDirOf, defaultDatabasePath, userDataDir } from './paths';
 import { RunService } from './runs/run-service';
@@ -57,6 +58,9 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
     datasetFolder: () => requireDatasetFolder(store, cacheDir),
     // Beside the database it belongs to, so two databases in one folder never share run-<id> folders.
     modelsDir: join(dirname(databasePath), `${basename(databasePath, extname(databasePath))}-models`),
+    // Checkpoints of paused runs live beside the database too, and are written atomically.
+    checkpointsDir: join(dirname(databasePath), `${basename(databasePath, extname(databasePath))}-checkpoints`),
+    app: { version: appVersion(), gitCommit: appGitCommit() },
   });
   runs.recover();
   const datasetFolder = () => requireDatasetFolder(store, cacheDir);

@@ -311,7 +311,7 @@ describe('the run lifecycle', () => {
 
   it('refuses to delete a run while it is queued or training; deletes it once it has ended', async () => {
     const run = startPreset('seed-model-3', { epochs: 1, limit: 1000 });
-    const queued = startPreset('seed-model-3', { epochs: 1, limit: 1000 });
+    const queued = startPreset('seed-model-3', { epochs: 1, limit: 1000 }, 'the second one');
     expect(() => app.runs.delete(run.id)).toThrow(/is (queued|running); cancel it before deleting it/);
     expect(() => app.runs.delete(queued.id)).toThrow(/is queued; cancel it before deleting it/);
     expect(() => app.runs.exportBundle([run.id], 'test')).toThrow(/only finished runs can be exported/);
@@ -420,7 +420,7 @@ describe('migration 006', () => {
          seed, host, owner_pid, created_at) VALUES ('old', 'completed', 'fashion-mnist', '{}', '{}', 'adam', 0.001, 32, 1, 1, 'h', 1, 'now')`,
     ).run();
     v5.close();
-    const v6 = openDatabase(path);
+    const v6 = openDatabase(path, { migrations: MIGRATIONS.slice(0, 6) });
     expect(v6.pragma('user_version', { simple: true })).toBe(6);
     expect(v6.prepare(`SELECT name, owner_started, trainer_started FROM runs`).all()).toEqual([
       { name: 'old', owner_started: null, trainer_started: null },

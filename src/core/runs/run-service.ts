@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, validateBundle, type RunBundle } from '../../shared/reports/bundle';
 import { UserError } from '../../shared/contract/api';
 import { summarizeModel } from '../../shared/model/model-math';
 import { findPreset } from '../../shared/model/presets';
-import { isTerminal, type RunDetail, type RunPatch, type RunSummary } from '../../shared/contract/runs';
-import type { StartRunRequest } from '../../shared/contract/requests';
+import { isTerminal, type RunDetail, type RunGroup, type RunPatch, type RunSummary } from '../../shared/contract/runs';
+import type { StartGroupRequest, StartRunRequest } from '../../shared/contract/requests';
+import { expandGroup, groupName } from '../../shared/model/sweep';
 import type { EventHub } from '../events';
 import type { FromTrainer } from '../engine/protocol';
 import type { RunStore } from '../store/run-store';
@@ -16,6 +17,9 @@ import { isStorageError, runStoppedMessage, storageRefusal } from './storage-err
 
 /** How long a trainer may take to stop after Cancel before it is killed. */
 const CANCEL_GRACE_MS = 10_000;
+
+/** A second Train press with the same settings within this long is taken for a double press and refused. */
+const DOUBLE_PRESS_MS = 10_000;
 
 /** How often start-up looks again at a run whose trainer was still dying. */
 const ORPHAN_RECHECK_MS = 250;
@@ -29,6 +33,7 @@ interface ActiveRun {
   trainer: TrainerHandle;
   epochs: number;
   cancelRequested: boolean;
+  pauseRequested: boolean;
   /** Set when the trainer said how the run ended, so its exit is not taken for a crash. */
   ended: boolean;
   trainingStartedAt: number | null;
@@ -49,6 +54,10 @@ export interface RunServiceOptions {
   datasetFolder: () => string;
   /** Where completed runs keep their trained models (one folder each); none kept when absent. */
   modelsDir?: string;
+  /** Where runs keep their checkpoints (run-<id>.ckpt); without it runs cannot be paused or resumed. */
+  checkpointsDir?: string;
+  /** Layerlab's version and git commit, recorded with every run. */
+  app?: { version: string; gitCommit: string | null };
 }
 
 /**
@@ -60,6 +69,8 @@ export class RunService {
   private readonly queue: number[] = [];
   private readonly done = new Map<number, Promise<void>>();
   private readonly resolvers = new Map<number, () => void>();
+  /** Recent start requests by run id, to tell a double press from a second run. */
+  private readonly recentRequests = new Map<number, { key: string; at: number }>();
   private orphanTimer: NodeJS.Timeout | null = null;
   private finalWriteReported = false;
 
@@ -102,7 +113,8 @@ export class RunService {
     for (const r of recovered) this.emitRun(r);
   }
 
-  start(request: StartRunRequest): RunSummary {
+  /** What every start checks before anything is recorded; a UserError says what is wrong. */
+  private checkRequest(request: StartRunRequest): void {
     const summary = summarizeModel(request.model);
     if (summary.problems.length) {
       throw new UserError(`This network cannot be trained: ${summary.problems.map((p) => p.message).join('; ')}`);
@@ -115,10 +127,16 @@ export class RunService {
       throw new UserError(`There is no run with id ${parentRunId} to train again from; it may have been deleted`);
     }
     this.o.datasetFolder(); // throws a UserError now rather than inside the trainer
+  }
+
+  start(request: StartRunRequest): RunSummary {
+    this.checkRequest(request);
+    this.refuseDoublePress(request);
     const c = request.config;
-    const name = request.name?.trim() || `${request.presetId ?? 'custom'} · ${c.optimizer} lr=${c.learningRate}`;
+    const given = request.name?.trim();
     const run = this.createRun({
-      name,
+      name: given || `${request.presetId ?? 'custom'} · ${c.optimizer} lr=${c.learningRate}`,
+      named: Boolean(given),
       presetId: request.presetId ?? null,
       datasetId: request.datasetId ?? 'fashion-mnist',
       model: request.model,
@@ -126,14 +144,189 @@ export class RunService {
       host: hostname(),
       ownerPid: process.pid,
       ownerStarted: ownStarted(),
-      parentRunId,
+      parentRunId: request.parentRunId ?? null,
       fixFor: request.fixFor ?? null,
     });
-    this.done.set(run.id, new Promise((resolve) => this.resolvers.set(run.id, resolve)));
-    this.queue.push(run.id);
-    this.o.events.emit({ type: 'run-updated', run });
-    this.pump();
+    this.recentRequests.set(run.id, { key: requestKey(request), at: Date.now() });
+    this.enqueue([run.id]);
     return this.o.store.getSummary(run.id);
+  }
+
+  /**
+   * The same request again while the run it made still waits, moments later: a double
+   * press, not a second run (a repeat over seeds is what trains the same settings twice).
+   */
+  private refuseDoublePress(request: StartRunRequest): void {
+    const key = requestKey(request);
+    const now = Date.now();
+    for (const [id, seen] of this.recentRequests) {
+      if (now - seen.at > DOUBLE_PRESS_MS) this.recentRequests.delete(id);
+    }
+    for (const [id, seen] of this.recentRequests) {
+      if (seen.key === key && (this.queue.includes(id) || this.active?.id === id)) {
+        throw new UserError(
+          `These settings were queued a moment ago as run ${id}; it was not queued twice. To train the same settings over several seeds, use Repeat.`,
+        );
+      }
+    }
+  }
+
+  /** Runs just created join the end of the queue (in order) and the first may start. */
+  private enqueue(ids: number[]): void {
+    for (const id of ids) {
+      this.done.set(id, new Promise((resolve) => this.resolvers.set(id, resolve)));
+      this.queue.push(id);
+    }
+    this.saveQueueOrder();
+    for (const id of ids) this.emitRun(id);
+    this.pump();
+  }
+
+  private saveQueueOrder(): void {
+    this.o.store.setQueueOrder(this.queue);
+  }
+
+  /**
+   * A repeat (the same settings over N seeds) or a sweep (every combination of the axes'
+   * values, each N times) as one group: every run is checked before any is recorded.
+   */
+  startGroup(request: StartGroupRequest): { group: RunGroup; runs: RunSummary[] } {
+    this.checkRequest(request.run);
+    let planned: ReturnType<typeof expandGroup>;
+    try {
+      planned = expandGroup(request);
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    const base = request.run;
+    const groupId = this.o.store.createGroup({
+      kind: request.axes.length ? 'sweep' : 'repeat',
+      name: request.name?.trim() || groupName(request),
+      repeat: request.repeat,
+      seed: base.config.seed,
+      axes: request.axes,
+    });
+    const ids = planned.map(
+      (p) =>
+        this.createRun({
+          name: p.name,
+          named: p.named,
+          presetId: base.presetId ?? null,
+          datasetId: base.datasetId ?? 'fashion-mnist',
+          model: p.model,
+          config: p.config,
+          host: hostname(),
+          ownerPid: process.pid,
+          ownerStarted: ownStarted(),
+          groupId,
+          sweepValues: p.sweepValues,
+          repeatIndex: p.repeatIndex,
+        }).id,
+    );
+    const group = this.o.store.findGroup(groupId)!;
+    this.o.events.emit({ type: 'group-updated', group });
+    this.enqueue(ids);
+    return { group, runs: ids.map((id) => this.o.store.getSummary(id)) };
+  }
+
+  listGroups(): RunGroup[] {
+    return this.o.store.listGroups();
+  }
+
+  /**
+   * Pause a running run at the end of its current batch (the trainer writes a checkpoint,
+   * then the run is `paused`); a queued run leaves the queue as `paused` at once.
+   */
+  pause(id: number): RunSummary {
+    this.settleIfOrphan(id);
+    const run = this.get(id);
+    if (run.status === 'paused') return run;
+    const queued = this.queue.indexOf(id);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.o.store.markPaused(id);
+      this.saveQueueOrder();
+      this.resolvers.get(id)?.();
+      this.emitQueue();
+      this.emitRun(id);
+    } else if (this.active?.id === id) {
+      if (!this.o.checkpointsDir) throw new UserError('This Layerlab keeps no checkpoints, so a run cannot be paused here; cancel it instead.');
+      if (!this.active.pauseRequested && !this.active.cancelRequested) {
+        this.active.pauseRequested = true;
+        this.active.trainer.send({ type: 'pause' });
+      }
+    } else if (run.status === 'running' || run.status === 'queued') {
+      throw new UserError(`Run ${id} "${run.name}" is ${run.status} in another Layerlab process (pid ${this.o.store.ownerPid(id)}); pause it there.`);
+    } else {
+      throw new UserError(`Run ${id} "${run.name}" is ${run.status}; only a training or queued run can be paused.`);
+    }
+    return this.o.store.getSummary(id);
+  }
+
+  /**
+   * Queue a paused run (or a crashed one with a checkpoint) again: it continues from its
+   * checkpoint exactly, keeping the epochs recorded before it.
+   */
+  resume(id: number): RunSummary {
+    this.settleIfOrphan(id);
+    const run = this.get(id);
+    if (run.status !== 'paused' && run.status !== 'crashed') {
+      throw new UserError(`Run ${id} "${run.name}" is ${run.status}; only a paused run, or a crashed one with a checkpoint, can be resumed.`);
+    }
+    const position = this.o.store.checkpointOf(id);
+    if (position) {
+      const file = this.checkpointFile(id);
+      if (!file || !existsSync(file)) {
+        throw new UserError(
+          `Run ${id} "${run.name}" cannot be resumed: its checkpoint file ${file ?? '(none kept here)'} is missing. Train it again instead.`,
+        );
+      }
+    } else if (run.status === 'crashed') {
+      throw new UserError(
+        `Run ${id} "${run.name}" crashed before its first epoch ended, so there is no checkpoint to resume from. Train it again instead.`,
+      );
+    }
+    this.o.datasetFolder();
+    if (!this.o.store.requeue(id, process.pid, ownStarted())) return this.o.store.getSummary(id);
+    this.enqueue([id]);
+    return this.o.store.getSummary(id);
+  }
+
+  /** Move a queued run to `position` in the queue (1 = trains next); the queued runs in their new order. */
+  moveQueued(id: number, position: number): RunSummary[] {
+    const from = this.queue.indexOf(id);
+    if (from < 0) {
+      const run = this.get(id);
+      throw new UserError(`Run ${id} "${run.name}" is ${run.status}, not waiting in this queue; only queued runs can be moved.`);
+    }
+    this.queue.splice(from, 1);
+    this.queue.splice(Math.min(Math.max(0, position - 1), this.queue.length), 0, id);
+    this.saveQueueOrder();
+    this.emitQueue();
+    return this.queue.map((q) => this.o.store.getSummary(q));
+  }
+
+  /** The queued runs in order. */
+  queued(): RunSummary[] {
+    return this.queue.map((q) => this.o.store.getSummary(q));
+  }
+
+  /** Every queued run's place changed: each window hears its new position. */
+  private emitQueue(): void {
+    for (const q of this.queue) this.emitRun(q);
+  }
+
+  private checkpointFile(id: number): string | null {
+    return this.o.checkpointsDir ? join(this.o.checkpointsDir, `run-${id}.ckpt`) : null;
+  }
+
+  /** A run that can no longer be resumed lets go of its checkpoint. */
+  private dropCheckpoint(id: number): void {
+    const file = this.checkpointFile(id);
+    if (file) {
+      rmSync(file, { force: true });
+      rmSync(`${file}.tmp`, { force: true });
+    }
   }
 
   /** A database that cannot take the new run refuses it in the user's words (nothing was recorded). */
@@ -153,6 +346,10 @@ export class RunService {
     const queued = this.queue.indexOf(id);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
+      this.saveQueueOrder();
+      this.end(id, 'cancelled', null);
+      this.emitQueue();
+    } else if (run.status === 'paused') {
       this.end(id, 'cancelled', null);
     } else if (this.active?.id === id && !this.active.cancelRequested) {
       const active = this.active;
@@ -195,8 +392,11 @@ export class RunService {
     this.o.store.deleteRun(id);
     // Its trained model goes with it; a folder that can't be removed is left, not a reason to fail.
     if (modelDir) rmSync(modelDir, { recursive: true, force: true });
+    this.dropCheckpoint(id);
     this.o.events.emit({ type: 'run-deleted', runId: id });
     for (const child of children) this.emitRun(child);
+    const group = run.groupId === null ? null : this.o.store.findGroup(run.groupId);
+    if (group) this.o.events.emit({ type: 'group-updated', group });
     return { deleted: id };
   }
 
@@ -264,11 +464,22 @@ export class RunService {
     return this.active?.id ?? null;
   }
 
-  /** Stop everything (app quitting): queued runs are cancelled, the training one too. */
+  /**
+   * Stop everything (app quitting): queued runs are cancelled; the training one is paused
+   * (it resumes later from its checkpoint), or cancelled where no checkpoints are kept.
+   */
   shutdown(): void {
     this.stopOrphanChecks();
     for (const id of this.queue.splice(0)) this.end(id, 'cancelled', 'The app closed before this run started.');
-    if (this.active) this.cancel(this.active.id);
+    this.saveQueueOrder();
+    if (!this.active) return;
+    if (this.o.checkpointsDir) {
+      const active = this.active;
+      this.pause(active.id);
+      active.killTimer ??= setTimeout(() => active.trainer.kill(), CANCEL_GRACE_MS);
+    } else {
+      this.cancel(this.active.id);
+    }
   }
 
   private pump(): void {
@@ -294,6 +505,7 @@ export class RunService {
       trainer,
       epochs: run.config.epochs,
       cancelRequested: false,
+      pauseRequested: false,
       ended: false,
       trainingStartedAt: null,
       batchesPerEpoch: 0,
@@ -306,12 +518,31 @@ export class RunService {
     trainer.onExit((code, signal) => this.onTrainerExit(active, code, signal));
     try {
       this.o.store.markRunning(id, trainer.pid, trainer.pid ? processStartTime(trainer.pid) : null);
+      this.saveQueueOrder();
       this.emitRun(id);
+      // Everyone still waiting moved up one place.
+      this.emitQueue();
     } catch (e) {
       return this.writeFailed(active, e);
     }
     const modelDir = this.o.modelsDir ? join(this.o.modelsDir, `run-${id}`) : undefined;
-    trainer.send({ type: 'start', job: { runId: id, model: run.model, config: run.config, datasetFolder: folder, modelDir } });
+    const checkpointPath = this.checkpointFile(id) ?? undefined;
+    if (this.o.checkpointsDir) {
+      try {
+        mkdirSync(this.o.checkpointsDir, { recursive: true });
+      } catch (e) {
+        active.ended = true;
+        trainer.kill();
+        this.end(id, 'failed', `The checkpoint folder ${this.o.checkpointsDir} could not be made: ${(e as Error).message}`);
+        return;
+      }
+    }
+    // A paused or crashed run with a checkpoint continues from it; one paused while queued starts afresh.
+    const resume = Boolean(checkpointPath && this.o.store.checkpointOf(id) && existsSync(checkpointPath));
+    trainer.send({
+      type: 'start',
+      job: { runId: id, model: run.model, config: run.config, datasetFolder: folder, modelDir, checkpointPath, resume, app: this.o.app },
+    });
   }
 
   private onTrainerMessage(a: ActiveRun, m: FromTrainer): void {
@@ -340,6 +571,7 @@ export class RunService {
     switch (m.type) {
       case 'started':
         store.recordEnvironment(a.id, m.environment, m.dataset);
+        if (m.provenance) store.recordProvenance(a.id, m.provenance);
         a.trainingStartedAt = Date.now();
         a.batchesPerEpoch = m.batchesPerEpoch;
         this.emitRun(a.id);
@@ -366,6 +598,15 @@ export class RunService {
         });
         break;
       }
+      case 'resuming':
+        // What was recorded past the checkpoint is trained again: dropped now, so nothing is recorded twice.
+        store.truncateAfter(a.id, m.position);
+        a.epochsRecorded = m.position.epoch - 1;
+        this.emitRun(a.id);
+        break;
+      case 'checkpoint':
+        store.setCheckpoint(a.id, m.position);
+        break;
       case 'baseline':
         store.recordBaseline(a.id, m.metrics);
         this.o.events.emit({ type: 'run-baseline', runId: a.id, baseline: m.metrics });
@@ -389,7 +630,15 @@ export class RunService {
       case 'finished':
         // Recorded before the end, so the run-updated that says "completed" says why it stopped too.
         if (m.stopReason) store.recordStopReason(a.id, m.stopReason);
-        this.endFromTrainer(a, m.status, null);
+        if (m.peakRssBytes) store.recordPeakRss(a.id, m.peakRssBytes);
+        if (m.status === 'paused') {
+          a.ended = true;
+          store.markPaused(a.id);
+          this.emitRun(a.id);
+          a.trainer.send({ type: 'ack' });
+        } else {
+          this.endFromTrainer(a, m.status, null);
+        }
         break;
       case 'failed':
         this.endFromTrainer(a, 'failed', m.message);
@@ -409,6 +658,8 @@ export class RunService {
     if (!a.ended) {
       if (a.cancelRequested) {
         this.end(a.id, 'cancelled', null);
+      } else if (a.pauseRequested && this.o.store.checkpointOf(a.id)) {
+        this.end(a.id, 'crashed', `The trainer stopped before it could pause; resume continues from the checkpoint of the last finished epoch.`);
       } else {
         const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
         this.end(a.id, 'crashed', `The trainer process ${how} during training; the finished epochs are kept.`);
@@ -422,6 +673,11 @@ export class RunService {
   private end(id: number, status: 'completed' | 'failed' | 'cancelled' | 'crashed', error: string | null): void {
     try {
       this.o.store.finish(id, status, error);
+      // Only a crashed run may be resumed from its checkpoint.
+      if (status !== 'crashed') {
+        this.o.store.setCheckpoint(id, null);
+        this.dropCheckpoint(id);
+      }
       this.emitRun(id);
     } catch (e) {
       // Even the run's end could not be written: the app stays up, says so once, and the
@@ -441,6 +697,11 @@ export class RunService {
   private emitRun(id: number): void {
     this.o.events.emit({ type: 'run-updated', run: this.o.store.getSummary(id) });
   }
+}
+
+/** Two start requests are the same press when everything they would train is the same. */
+function requestKey(r: StartRunRequest): string {
+  return JSON.stringify([r.name?.trim() ?? '', r.presetId ?? null, r.datasetId ?? null, r.model, r.config, r.parentRunId ?? null]);
 }
 
 function killQuietly(pid: number): void {

@@ -7,13 +7,16 @@ import type { TrainingConfig } from '../../shared/model/training-config';
 import {
   TERMINAL_STATUSES,
   type BatchLoss,
+  type CheckpointPosition,
   type DatasetInfo,
   type Environment,
   type EpochMetrics,
   type FixReference,
   type LayerStat,
   type RunDetail,
+  type RunGroup,
   type RunPatch,
+  type RunProvenance,
   type RunStatus,
   type RunSummary,
 } from '../../shared/contract/runs';
@@ -31,6 +34,20 @@ export interface NewRun {
   /** "Train again with this fix": the run it comes from (which must exist) and the finding it addresses. */
   parentRunId?: number | null;
   fixFor?: FixReference | null;
+  /** The user gave the name (default true); false for a name Layerlab made up. */
+  named?: boolean;
+  groupId?: number | null;
+  sweepValues?: Record<string, string | number> | null;
+  repeatIndex?: number | null;
+}
+
+/** A group as created (its runs are added with createRun's groupId). */
+export interface NewGroup {
+  kind: RunGroup['kind'];
+  name: string;
+  repeat: number;
+  seed: number;
+  axes: RunGroup['axes'];
 }
 
 interface OrphanRow {
@@ -89,6 +106,24 @@ interface RunRow {
   config_json: string;
   dataset_json: string | null;
   environment_json: string | null;
+  queue_position: number | null;
+  checkpoint_json: string | null;
+  group_id: number | null;
+  sweep_values_json: string | null;
+  repeat_index: number | null;
+  named: number;
+  provenance_json?: string | null;
+}
+
+interface GroupRow {
+  id: number;
+  kind: RunGroup['kind'];
+  name: string;
+  repeat: number;
+  seed: number;
+  axes_json: string;
+  created_at: string;
+  run_ids: string | null;
 }
 
 // The figures the table shows live on the run row (kept by addEpoch); tags are joined in.
@@ -97,7 +132,7 @@ const SUMMARY_COLUMNS = `r.id, r.name, r.status, r.preset_id, r.optimizer, r.lea
   r.epochs_planned, r.backend, r.created_at, r.started_at, r.finished_at, r.test_loss, r.test_accuracy, r.error,
   r.epochs_done, r.best_val_accuracy, r.best_epoch, r.final_val_accuracy, r.final_val_loss, r.notes, r.starred, r.model_path,
   r.host, r.owner_pid, r.trainer_pid, r.best_val_loss, r.best_accuracy_epoch, r.saved_weights, r.stop_reason, r.parent_run_id,
-  r.fix_kind, r.fix_summary`;
+  r.fix_kind, r.fix_summary, r.queue_position, r.checkpoint_json, r.group_id, r.sweep_values_json, r.repeat_index, r.named`;
 const TAGS = `(SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run_id = r.id) AS tags`;
 // The runs list reads only what a row shows (10,000 runs' specs would be megabytes of JSON nobody looks at).
 const SUMMARY_SELECT = `SELECT ${SUMMARY_COLUMNS}, ${TAGS} FROM runs r`;
@@ -139,8 +174,8 @@ export class RunStore {
       .prepare(
         `INSERT INTO runs (name, status, preset_id, dataset_id, model_json, config_json, optimizer, learning_rate,
            batch_size, epochs_planned, seed, host, owner_pid, owner_started, created_at, architecture, parent_run_id, fix_kind,
-           fix_summary)
-         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           fix_summary, named, group_id, sweep_values_json, repeat_index)
+         VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         run.name,
@@ -161,14 +196,130 @@ export class RunStore {
         run.parentRunId ?? null,
         run.fixFor?.kind ?? null,
         run.fixFor?.summary ?? null,
+        run.named === false ? 0 : 1,
+        run.groupId ?? null,
+        run.sweepValues ? JSON.stringify(run.sweepValues) : null,
+        run.repeatIndex ?? null,
       );
     return this.getSummary(Number(info.lastInsertRowid));
+  }
+
+  /** A new repeat or sweep (empty until runs name it as their group). */
+  createGroup(group: NewGroup): number {
+    const info = this.db
+      .prepare(`INSERT INTO run_groups (kind, name, repeat, seed, axes_json, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(group.kind, group.name, group.repeat, group.seed, JSON.stringify(group.axes), now());
+    return Number(info.lastInsertRowid);
+  }
+
+  /** Every group with its runs (creation order), newest group first. Groups whose runs were all deleted are left out. */
+  listGroups(): RunGroup[] {
+    const rows = this.db.prepare(`${GROUP_SELECT} ORDER BY g.created_at DESC, g.id DESC`).all() as GroupRow[];
+    return rows.filter((r) => r.run_ids).map(toGroup);
+  }
+
+  findGroup(id: number): RunGroup | null {
+    const row = this.db.prepare(`${GROUP_SELECT} WHERE g.id = ?`).get(id) as GroupRow | undefined;
+    return row ? toGroup(row) : null;
+  }
+
+  /** The queued runs' order: `ids[0]` trains next. Every other run has no place. */
+  setQueueOrder(ids: number[]): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(`UPDATE runs SET queue_position = NULL WHERE queue_position IS NOT NULL AND id NOT IN (SELECT value FROM json_each(?))`)
+        .run(JSON.stringify(ids));
+      const place = this.db.prepare(`UPDATE runs SET queue_position = ? WHERE id = ?`);
+      ids.forEach((id, i) => place.run(i + 1, id));
+    })();
+  }
+
+  /** Queued runs of this host in their order (for a process taking over the queue). */
+  queuedRunIds(): number[] {
+    return this.db
+      .prepare(`SELECT id FROM runs WHERE status = 'queued' ORDER BY queue_position IS NULL, queue_position, id`)
+      .pluck()
+      .all() as number[];
+  }
+
+  /** The process that owns a run (queues or trains it). */
+  ownerPid(id: number): number | null {
+    return (this.db.prepare(`SELECT owner_pid FROM runs WHERE id = ?`).pluck().get(id) as number | undefined) ?? null;
+  }
+
+  /** Where the run's last checkpoint continues; null removes it. */
+  setCheckpoint(id: number, position: CheckpointPosition | null): void {
+    this.db.prepare(`UPDATE runs SET checkpoint_json = ? WHERE id = ?`).run(position ? JSON.stringify(position) : null, id);
+  }
+
+  checkpointOf(id: number): CheckpointPosition | null {
+    const json = this.db.prepare(`SELECT checkpoint_json FROM runs WHERE id = ?`).pluck().get(id) as string | null | undefined;
+    return json ? JSON.parse(json) : null;
+  }
+
+  /** A running run stopped at a checkpoint: `paused`, no trainer, not finished. */
+  markPaused(id: number): boolean {
+    const info = this.db
+      .prepare(
+        `UPDATE runs SET status = 'paused', trainer_pid = NULL, trainer_started = NULL, queue_position = NULL, error = NULL WHERE id = ? AND status IN ('running','queued')`,
+      )
+      .run(id);
+    return info.changes === 1;
+  }
+
+  /**
+   * A paused run (or a crashed one being resumed) waits in the queue again, owned by this
+   * process: its error and end time are cleared, its start time and records stay.
+   */
+  requeue(id: number, ownerPid: number, ownerStarted: string | null): boolean {
+    const info = this.db
+      .prepare(
+        `UPDATE runs SET status = 'queued', error = NULL, finished_at = NULL, trainer_pid = NULL, trainer_started = NULL, owner_pid = ?,
+           owner_started = ? WHERE id = ? AND status IN ('paused','crashed')`,
+      )
+      .run(ownerPid, ownerStarted, id);
+    return info.changes === 1;
+  }
+
+  /**
+   * Drop what was recorded past a checkpoint (it will be trained again): epochs from
+   * `position.epoch` on, and the batch losses and layer signals after its batch.
+   */
+  truncateAfter(id: number, position: CheckpointPosition): void {
+    const { epoch, batch } = position;
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM epochs WHERE run_id = ? AND epoch >= ?`).run(id, epoch);
+      this.db.prepare(`DELETE FROM batch_losses WHERE run_id = ? AND (epoch > ? OR (epoch = ? AND batch > ?))`).run(id, epoch, epoch, batch);
+      this.db
+        .prepare(`DELETE FROM layer_stats WHERE run_id = ? AND (epoch > ? OR (epoch = ? AND (batch IS NULL OR batch > ?)))`)
+        .run(id, epoch, epoch, batch);
+      this.db.prepare(`UPDATE runs SET test_loss = NULL, test_accuracy = NULL, stop_reason = NULL WHERE id = ?`).run(id);
+      this.refreshFigures(id);
+    })();
+  }
+
+  /** What the run depended on besides its network and settings (the trainer's account when it started). */
+  recordProvenance(id: number, provenance: RunProvenance): void {
+    this.db.prepare(`UPDATE runs SET provenance_json = ? WHERE id = ?`).run(JSON.stringify(provenance), id);
+  }
+
+  /** The trainer's peak resident memory over the run, kept in its provenance (the larger of this and what was there). */
+  recordPeakRss(id: number, bytes: number): void {
+    this.db
+      .prepare(
+        `UPDATE runs SET provenance_json = json_set(provenance_json, '$.peakRssBytes',
+           max(coalesce(json_extract(provenance_json, '$.peakRssBytes'), 0), ?)) WHERE id = ? AND provenance_json IS NOT NULL`,
+      )
+      .run(bytes, id);
   }
 
   /** The trainer process was launched for this run: its PID and start time say which process it is. */
   markRunning(id: number, trainerPid: number | null, trainerStarted: string | null = null): void {
     this.db
-      .prepare(`UPDATE runs SET status = 'running', trainer_pid = ?, trainer_started = ?, started_at = ? WHERE id = ? AND status = 'queued'`)
+      .prepare(
+        `UPDATE runs SET status = 'running', trainer_pid = ?, trainer_started = ?, started_at = coalesce(started_at, ?), queue_position = NULL
+         WHERE id = ? AND status = 'queued'`,
+      )
       .run(trainerPid, trainerStarted, now(), id);
   }
 
@@ -184,10 +335,10 @@ export class RunStore {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT OR REPLACE INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT OR REPLACE INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, cpu_seconds, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.seconds, now());
+        .run(id, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.seconds, m.cpuSeconds ?? null, now());
       this.refreshFigures(id);
     })();
   }
@@ -247,7 +398,8 @@ export class RunStore {
   updateRun(id: number, patch: RunPatch): RunSummary {
     this.row(id);
     this.db.transaction(() => {
-      if (patch.name !== undefined) this.db.prepare(`UPDATE runs SET name = ? WHERE id = ?`).run(patch.name, id);
+      // A name the user gives is theirs: the run is called by it from now on.
+      if (patch.name !== undefined) this.db.prepare(`UPDATE runs SET name = ?, named = 1 WHERE id = ?`).run(patch.name, id);
       if (patch.notes !== undefined) this.db.prepare(`UPDATE runs SET notes = ? WHERE id = ?`).run(patch.notes, id);
       if (patch.starred !== undefined) this.db.prepare(`UPDATE runs SET starred = ? WHERE id = ?`).run(patch.starred ? 1 : 0, id);
       if (patch.tags !== undefined) {
@@ -370,7 +522,7 @@ export class RunStore {
    */
   finish(id: number, status: RunStatus, error: string | null = null): boolean {
     const info = this.db
-      .prepare(`UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status NOT IN (${TERMINAL_SQL})`)
+      .prepare(`UPDATE runs SET status = ?, error = ?, finished_at = ?, queue_position = NULL WHERE id = ? AND status NOT IN (${TERMINAL_SQL})`)
       .run(status, error, now(), id);
     return info.changes === 1;
   }
@@ -448,10 +600,12 @@ export class RunStore {
     if (!row) return null;
     const epochs = this.db
       .prepare(
-        `SELECT epoch, loss, accuracy, val_loss AS valLoss, val_accuracy AS valAccuracy, seconds
+        `SELECT epoch, loss, accuracy, val_loss AS valLoss, val_accuracy AS valAccuracy, seconds, cpu_seconds AS cpuSeconds
          FROM epochs WHERE run_id = ? ORDER BY epoch`,
       )
       .all(id) as EpochMetrics[];
+    // Epochs recorded before CPU time was measured have none (rather than a null in every file they reach).
+    for (const e of epochs) if (e.cpuSeconds == null) delete e.cpuSeconds;
     const batchLosses = this.db.prepare(`SELECT epoch, batch, loss FROM batch_losses WHERE run_id = ? ORDER BY epoch, batch`).all(id) as BatchLoss[];
     // In the order they were taken: an epoch's finer probes by batch, then the one at its end.
     const layerStats = (
@@ -473,6 +627,8 @@ export class RunStore {
       batchLosses,
       baseline: toBaseline(row),
       layerStats,
+      provenance: row.provenance_json ? JSON.parse(row.provenance_json) : null,
+      modelPath: row.model_path,
     };
   }
 
@@ -528,6 +684,28 @@ function toSummary(r: RunRow): RunSummary {
     stopReason: r.stop_reason,
     parentRunId: r.parent_run_id,
     fixFor: r.fix_kind !== null && r.fix_summary !== null ? { kind: r.fix_kind, summary: r.fix_summary } : null,
+    queuePosition: r.status === 'queued' ? r.queue_position : null,
+    // A crashed run resumes from the checkpoint of its last finished epoch; a finished one has nothing to resume.
+    checkpoint: (r.status === 'paused' || r.status === 'crashed') && r.checkpoint_json ? JSON.parse(r.checkpoint_json) : null,
+    groupId: r.group_id,
+    sweepValues: r.sweep_values_json ? JSON.parse(r.sweep_values_json) : null,
+    repeatIndex: r.repeat_index,
+    named: r.named === 1,
+  };
+}
+
+const GROUP_SELECT = `SELECT g.*, (SELECT group_concat(id) FROM (SELECT id FROM runs WHERE group_id = g.id ORDER BY id)) AS run_ids FROM run_groups g`;
+
+function toGroup(r: GroupRow): RunGroup {
+  return {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    createdAt: r.created_at,
+    repeat: r.repeat,
+    seed: r.seed,
+    axes: JSON.parse(r.axes_json),
+    runIds: r.run_ids ? r.run_ids.split(',').map(Number) : [],
   };
 }
 
