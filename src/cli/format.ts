@@ -20,6 +20,8 @@ export function runJson(run: RunDetail) {
       val_loss: e.valLoss,
       val_accuracy: e.valAccuracy,
       seconds: e.seconds,
+      /** CPU seconds the trainer used in the epoch (all threads); null for runs recorded before it was measured. */
+      cpu_seconds: e.cpuSeconds ?? null,
     })),
     test: run.testAccuracy === null ? null : { loss: run.testLoss, accuracy: run.testAccuracy },
     /** Epoch 0, evaluated before the first step (not among `epochs`). */
@@ -27,6 +29,10 @@ export function runJson(run: RunDetail) {
     layer_stats: layerStatsJson(run.layerStats),
     /** What the diagnostics say, as the window shows it: derived from the record above. */
     findings: diagnose(run),
+    /** Folder of the saved model (model.json, weights.bin), when one was kept. */
+    model_path: run.modelPath,
+    /** The complete record: app version and commit, dataset checksums, every optimizer hyperparameter, initializers, machine; null for older runs. */
+    provenance: run.provenance,
   };
 }
 
@@ -34,6 +40,8 @@ export function summaryJson(run: RunSummary) {
   return {
     id: run.id,
     name: run.name,
+    /** The user gave the run its name (false for names Layerlab made up). */
+    named: run.named,
     status: run.status,
     preset: run.presetId,
     optimizer: run.optimizer,
@@ -56,6 +64,17 @@ export function summaryJson(run: RunSummary) {
     finished_at: run.finishedAt,
     duration_seconds: run.durationSeconds,
     error: run.error,
+    tags: run.tags,
+    notes: run.notes,
+    starred: run.starred,
+    /**
+     * The repeat or sweep the run belongs to; null when it was trained on its own. An imported
+     * run keeps its swept values and repeat without the group (group_id null), which stayed behind.
+     */
+    group:
+      run.groupId === null && run.sweepValues === null && run.repeatIndex === null
+        ? null
+        : { group_id: run.groupId, sweep_values: run.sweepValues, repeat_index: run.repeatIndex },
   };
 }
 
@@ -141,6 +160,10 @@ export function runText(run: RunDetail): string {
     ...(run.stopReason ? [`  stopped     ${run.stopReason}`] : []),
     ...(run.parentRunId !== null || run.fixFor ? [`  fix         ${fixLine(run)}`] : []),
     ...(run.layerStats.length ? [`  layers      ${layerStatsLine(run)}`] : []),
+    ...(run.groupId !== null || run.sweepValues !== null || run.repeatIndex !== null ? [`  group       ${groupLine(run)}`] : []),
+    ...(run.tags.length ? [`  tags        ${run.tags.join(', ')}`] : []),
+    ...(run.notes.trim() ? [`  notes       ${run.notes.trim().replace(/\s*\n\s*/g, ' / ')}`] : []),
+    ...(run.provenance ? [`  recorded    ${provenanceLine(run.provenance)}`] : []),
     '',
     '  epoch      loss  accuracy  val_loss  val_acc  seconds',
     // Epoch 0 is the baseline: evaluated before the first step (its loss and accuracy are the probe batch's).
@@ -191,6 +214,33 @@ function bestEpochLine(run: RunDetail): string {
 function fixLine(run: RunDetail): string {
   const from = run.parentRunId !== null ? `trained from run #${run.parentRunId}` : 'trained again';
   return run.fixFor ? `${from} to fix: ${run.fixFor.summary}` : from;
+}
+
+/** "#3, learningRate=0.01 layer3.units=64, repeat 2 (seed 43)". */
+function groupLine(run: RunDetail): string {
+  const parts = [run.groupId === null ? 'imported without its group' : `#${run.groupId}`];
+  if (run.sweepValues && Object.keys(run.sweepValues).length)
+    parts.push(
+      Object.entries(run.sweepValues)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+    );
+  if (run.repeatIndex !== null) parts.push(`repeat ${run.repeatIndex + 1} (seed ${run.config.seed})`);
+  return parts.join(', ');
+}
+
+/** "Layerlab 0.1.0 (commit 1a2b3c4), 4 dataset files by SHA-256, Linux 6.1, 7.8 GB RAM, 2 threads, SIMD on, peak memory 512 MB". */
+function provenanceLine(p: NonNullable<RunDetail['provenance']>): string {
+  const gb = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GB`;
+  return [
+    `Layerlab ${p.appVersion}${p.gitCommit ? ` (commit ${p.gitCommit.slice(0, 7)})` : ''}`,
+    `${p.datasetFiles.length} dataset file${p.datasetFiles.length === 1 ? '' : 's'} by SHA-256`,
+    p.machine.os,
+    `${gb(p.machine.ramBytes)} RAM`,
+    ...(p.machine.threads !== null ? [`${p.machine.threads} thread${p.machine.threads === 1 ? '' : 's'}`] : []),
+    ...(p.machine.simd !== null ? [`SIMD ${p.machine.simd ? 'on' : 'off'}`] : []),
+    ...(p.peakRssBytes !== null ? [`peak memory ${Math.round(p.peakRssBytes / 1024 ** 2)} MB`] : []),
+  ].join(', ');
 }
 
 function layerStatsLine(run: RunDetail): string {

@@ -7,18 +7,18 @@ import type { View } from './view';
 export interface CompareOptions {
   xAxis: 'epoch' | 'time';
   logScale: boolean;
-  /** TensorBoard smoothing weight in [0, 1). */
-  smoothing: number;
+  /** TensorBoard smoothing weight in [0, 1); null until the user picks one: then it follows the curves' length (defaultSmoothing). */
+  smoothing: number | null;
   onlyDifferences: boolean;
 }
 
-export const DEFAULT_OPTIONS: CompareOptions = { xAxis: 'epoch', logScale: false, smoothing: 0.6, onlyDifferences: false };
+export const DEFAULT_OPTIONS: CompareOptions = { xAxis: 'epoch', logScale: false, smoothing: null, onlyDifferences: false };
 /** The slider's top: beyond this the curve is mostly its own past. */
 export const MAX_SMOOTHING = 0.95;
 
 /** Options from anything (a saved comparison, the address), each one checked. */
 export function cleanOptions(o: Partial<CompareOptions> | undefined): CompareOptions {
-  const s = Number(o?.smoothing);
+  const s = o?.smoothing === null || o?.smoothing === undefined ? NaN : Number(o.smoothing);
   return {
     xAxis: o?.xAxis === 'time' ? 'time' : 'epoch',
     logScale: o?.logScale === true,
@@ -30,6 +30,8 @@ export function cleanOptions(o: Partial<CompareOptions> | undefined): CompareOpt
 export interface Route {
   view: View;
   runIds: number[];
+  /** Repeats and sweeps compared beside the runs. */
+  groupIds: number[];
   options: CompareOptions;
 }
 
@@ -38,14 +40,18 @@ export function parseHash(hash: string): Route | null {
   const [path, query = ''] = text.split('?', 2);
   if (path !== 'train' && path !== 'runs' && path !== 'compare') return null;
   const q = new URLSearchParams(query);
-  const runIds = (q.get('runs') ?? '')
-    .split(',')
-    .map((s) => Number(s.trim()))
-    .filter((n) => Number.isInteger(n) && n > 0);
+  const ids = (key: string) =>
+    (q.get(key) ?? '')
+      .split(',')
+      .map((s) => Number(s.trim()))
+      .filter((n) => Number.isInteger(n) && n > 0);
+  const runIds = ids('runs');
+  const groupIds = ids('groups');
   const smoothing = q.get('smooth');
   return {
     view: path,
     runIds,
+    groupIds,
     options: cleanOptions({
       xAxis: q.get('x') === 'time' ? 'time' : 'epoch',
       logScale: q.get('log') === '1',
@@ -55,13 +61,14 @@ export function parseHash(hash: string): Route | null {
   };
 }
 
-export function hashOf(view: View, runIds: number[], o: CompareOptions): string {
+export function hashOf(view: View, runIds: number[], o: CompareOptions, groupIds: number[] = []): string {
   if (view === 'train') return '';
   if (view === 'runs') return '#runs';
   const q = [
     `runs=${runIds.join(',')}`,
+    ...(groupIds.length ? [`groups=${groupIds.join(',')}`] : []),
     `x=${o.xAxis}`,
-    `smooth=${Number(o.smoothing.toFixed(3))}`,
+    ...(o.smoothing === null ? [] : [`smooth=${Number(o.smoothing.toFixed(3))}`]),
     `log=${o.logScale ? 1 : 0}`,
     `diff=${o.onlyDifferences ? 1 : 0}`,
   ];

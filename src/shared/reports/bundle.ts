@@ -2,18 +2,21 @@
  * A portable bundle of runs: everything recorded about each (network, settings,
  * dataset, environment, metrics, layer signals), to import into another database.
  * Version 2 added the epoch-0 baseline, the layer signals, which weights the test
- * figures are, why training stopped, and the run a fix was trained from; a version 1
- * bundle still imports, with those empty.
+ * figures are, why training stopped, and the run a fix was trained from. Version 3
+ * added each run's complete record (provenance), whether the user named it, its place
+ * in a repeat or sweep (its swept values and repeat index; not the group, whose id
+ * belongs to the database it came from) and the CPU seconds of each epoch. Version 1
+ * and 2 bundles still import, with what they did not record empty.
  */
 import { z } from 'zod';
-import type { BatchLoss, DatasetInfo, Environment, EpochMetrics, FixReference, LayerStat, RunStatus } from '../contract/runs';
+import type { BatchLoss, DatasetInfo, Environment, EpochMetrics, FixReference, LayerStat, RunProvenance, RunStatus } from '../contract/runs';
 import type { ModelSpec } from '../model/model-spec';
 import type { TrainingConfig } from '../model/training-config';
 import { describeIssues, modelSpecSchema, trainingConfigSchema } from '../model/schemas';
 import { importedJson } from '../imported-json';
 
 export const BUNDLE_FORMAT = 'layerlab-runs';
-export const BUNDLE_VERSION = 2;
+export const BUNDLE_VERSION = 3;
 
 /**
  * What an import accepts, checked before any other work: a bigger bundle is
@@ -58,6 +61,15 @@ export interface BundledRun {
   /** The sourceId of the run this one was trained from with a fix (remapped on import when that run is in the bundle too). */
   parentSourceId: number | null;
   fixFor: FixReference | null;
+  // Version 3. Optional in a bundle; validateBundle always fills them in (false / null when absent).
+  /** The user gave the run its name (false: Layerlab made it up). */
+  named?: boolean;
+  /** In a sweep: the run's values of the swept settings, by sweep key ("learningRate", "layer3.units"). */
+  sweepValues?: Record<string, string | number> | null;
+  /** In a repeat: 0 for the first seed, 1 for seed+1, … */
+  repeatIndex?: number | null;
+  /** The run's complete record; null when it was not kept. */
+  provenance?: RunProvenance | null;
 }
 
 export interface RunBundle {
@@ -77,6 +89,8 @@ const metricsSchema = {
   seconds: num,
 };
 const epochSchema = z.object({ epoch: z.number().int().positive(), ...metricsSchema });
+/** Version 3: the CPU seconds of each epoch, where they were measured. */
+const epochV3Schema = epochSchema.extend({ cpuSeconds: num.nonnegative().nullable().optional() });
 // A figure that was not finite (an exploding gradient) is written as null by JSON.
 const figure = num.nullable();
 const layerStatSchema = z.object({
@@ -123,6 +137,51 @@ const bundledRunSchema = bundledRunV1Schema.extend({
   parentSourceId: z.number().int().nullable(),
   fixFor: z.object({ kind: z.string().min(1).max(60), summary: z.string().min(1).max(500) }).nullable(),
 });
+const text = (max: number) => z.string().max(max);
+const provenanceSchema = z.object({
+  appVersion: text(100),
+  gitCommit: z
+    .string()
+    .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, { error: 'must be a git commit hash' })
+    .nullable(),
+  datasetFiles: z
+    .array(
+      z.object({
+        file: z.string().min(1).max(200),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be a SHA-256 in hex' }),
+      }),
+    )
+    .max(100),
+  optimizer: z.record(text(60), z.union([num, text(200), z.boolean()])),
+  loss: text(100),
+  layers: z
+    .array(
+      z.object({
+        index: z.number().int().nonnegative(),
+        name: text(200),
+        kernelInitializer: text(100).nullable(),
+        biasInitializer: text(100).nullable(),
+        extra: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .max(10_000),
+  machine: z.object({
+    os: text(200),
+    ramBytes: num.nonnegative(),
+    cpus: text(500),
+    threads: z.number().int().positive().nullable(),
+    simd: z.boolean().nullable(),
+  }),
+  peakRssBytes: num.nonnegative().nullable(),
+});
+const sweepValuesSchema = z.record(text(100), z.union([num, text(100)])).nullable();
+const bundledRunV3Schema = bundledRunSchema.extend({
+  epochs: z.array(epochV3Schema),
+  named: z.boolean().optional(),
+  sweepValues: sweepValuesSchema.optional(),
+  repeatIndex: z.number().int().nonnegative().nullable().optional(),
+  provenance: provenanceSchema.nullable().optional(),
+});
 const bundleHead = {
   format: z.literal(BUNDLE_FORMAT),
   exportedAt: z.string(),
@@ -130,7 +189,8 @@ const bundleHead = {
 };
 const noRuns = { error: 'the bundle holds no runs' };
 const bundleV1Schema = z.object({ ...bundleHead, version: z.literal(1), runs: z.array(bundledRunV1Schema).min(1, noRuns) });
-const bundleSchema = z.object({ ...bundleHead, version: z.literal(BUNDLE_VERSION), runs: z.array(bundledRunSchema).min(1, noRuns) });
+const bundleV2Schema = z.object({ ...bundleHead, version: z.literal(2), runs: z.array(bundledRunSchema).min(1, noRuns) });
+const bundleSchema = z.object({ ...bundleHead, version: z.literal(BUNDLE_VERSION), runs: z.array(bundledRunV3Schema).min(1, noRuns) });
 
 /** What a version 1 bundle did not record, empty. */
 const V1_DEFAULTS = {
@@ -140,6 +200,17 @@ const V1_DEFAULTS = {
   stopReason: null,
   parentSourceId: null,
   fixFor: null,
+} satisfies Partial<BundledRun>;
+
+/**
+ * What a version 1 or 2 bundle did not record. Those bundles did not say whether a
+ * name was the user's, so it counts as made up: the run is labelled by what differs.
+ */
+const V2_DEFAULTS = {
+  named: false,
+  sweepValues: null,
+  repeatIndex: null,
+  provenance: null,
 } satisfies Partial<BundledRun>;
 
 export class BundleError extends Error {
@@ -165,14 +236,23 @@ export function validateBundle(data: unknown): RunBundle {
   if (head.version === 1) {
     const v1 = bundleV1Schema.safeParse(data);
     if (!v1.success) throw damaged(v1.error);
-    bundle = { ...v1.data, version: BUNDLE_VERSION, runs: v1.data.runs.map((r) => ({ ...r, ...V1_DEFAULTS })) } as RunBundle;
+    bundle = { ...v1.data, version: BUNDLE_VERSION, runs: v1.data.runs.map((r) => ({ ...r, ...V1_DEFAULTS, ...V2_DEFAULTS })) } as RunBundle;
+  } else if (head.version === 2) {
+    const v2 = bundleV2Schema.safeParse(data);
+    if (!v2.success) throw damaged(v2.error);
+    bundle = { ...v2.data, version: BUNDLE_VERSION, runs: v2.data.runs.map((r) => ({ ...r, ...V2_DEFAULTS })) } as RunBundle;
   } else {
     const parsed = bundleSchema.safeParse(data);
     if (!parsed.success) throw damaged(parsed.error);
-    bundle = parsed.data as RunBundle;
+    bundle = { ...parsed.data, runs: parsed.data.runs.map((r) => ({ ...V2_DEFAULTS, ...stripUndefined(r) })) } as RunBundle;
   }
   checkUnique(bundle);
   return bundle;
+}
+
+/** An optional field left out and one written as undefined mean the same: not recorded. */
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** How messages name a run: `run 2 of the bundle ("adam", id 7)`. */

@@ -64,6 +64,24 @@ export function smooth(values: (number | null)[], weight: number): (number | nul
   });
 }
 
+/** Below this many points a curve is shown raw by default: every point is a reading worth seeing. */
+export const SMOOTHING_MIN_POINTS = 10;
+/** The default smoothing never goes beyond this (the slider can). */
+export const MAX_DEFAULT_SMOOTHING = 0.9;
+
+/**
+ * The smoothing weight a curve of `points` points gets until the user picks one:
+ * none below 10 points, then w = 1 − 10/points, capped at 0.9 and rounded to
+ * two decimals. An exponential moving average of weight w averages over about
+ * 1/(1 − w) points, so this smooths each point over about a tenth of the curve:
+ * 0 at 10 points, 0.5 at 20, 0.8 at 50, 0.9 from 100 points on. The raw curve is
+ * always drawn as well.
+ */
+export function defaultSmoothing(points: number): number {
+  if (!Number.isFinite(points) || points < SMOOTHING_MIN_POINTS) return 0;
+  return Math.round(Math.min(MAX_DEFAULT_SMOOTHING, 1 - SMOOTHING_MIN_POINTS / points) * 100) / 100;
+}
+
 // ───────────────────────────── layers in words ─────────────────────────────
 
 const pair = (p: readonly number[]) => p.join('×');
@@ -307,12 +325,8 @@ const FACETS: Facet[] = [
   simpleFacet((r) => r.backend ?? ''),
 ];
 
-/**
- * Legend names by what differs between the runs, in Keras-ish words:
- * "adam lr=0.001" / "sgd lr=0.01", "sgd lr=0.01, sigmoid", "Dense 64-128 relu".
- * When nothing differs, the run names. Always unique (" #id" is added where needed).
- */
-export function runLabels(runs: RunDetail[]): string[] {
+/** What tells each run apart from the others, in Keras-ish words ("" where nothing does, or for a single run). */
+export function differenceLabels(runs: RunDetail[]): string[] {
   const parts: string[][] = runs.map(() => []);
   if (runs.length > 1) {
     for (const facet of FACETS) {
@@ -321,9 +335,27 @@ export function runLabels(runs: RunDetail[]): string[] {
       words.forEach((w, i) => w && parts[i].push(w));
     }
   }
-  let labels = parts.map((p) => p.join(', '));
-  if (labels.every((l) => l === '')) labels = runs.map((r) => r.name.trim() || `Run ${r.id}`);
-  else labels = labels.map((l, i) => l || runs[i].name.trim() || `Run ${runs[i].id}`);
+  return parts.map((p) => p.join(', '));
+}
+
+/** The separator between a run's own name and what differs: "Baseline — lr=0.01, adam". */
+export const NAME_SEPARATOR = ' — ';
+
+/**
+ * Legend names, names first. A run the user named (`named`) is called by its name,
+ * with what differs from the other runs beside it ("Baseline — adam lr=0.001"; just
+ * "Baseline" when nothing does). Any other run is called by what differs, in
+ * Keras-ish words: "adam lr=0.001" / "sgd lr=0.01", "sgd lr=0.01, sigmoid",
+ * "Dense 64-128 relu"; by its (made-up) name when nothing differs. Always unique
+ * (" #id" is added where needed).
+ */
+export function runLabels(runs: RunDetail[]): string[] {
+  const differs = differenceLabels(runs);
+  const fallback = (r: RunDetail) => r.name.trim() || `Run ${r.id}`;
+  const labels = runs.map((r, i) => {
+    if (r.named && r.name.trim()) return differs[i] ? `${r.name.trim()}${NAME_SEPARATOR}${differs[i]}` : r.name.trim();
+    return differs[i] || fallback(r);
+  });
   return unique(labels, runs);
 }
 

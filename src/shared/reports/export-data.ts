@@ -49,7 +49,7 @@ function seriesOf(run: RunDetail, smoothing: number) {
 
 /**
  * `run_id,run,epoch,seconds,metric,value,smoothed`: run by run, epoch by epoch,
- * the four metrics each; `run` is the legend label, `seconds` the training time
+ * the four metrics each; `run` is the legend label (names first: runLabels), `seconds` the training time
  * up to the end of that epoch, an empty cell a value that was not recorded.
  */
 export function tidyCsv(runs: RunDetail[], o: ExportDataOptions = {}): string {
@@ -188,8 +188,12 @@ export function layerStatsCsv(runs: RunDetail[]): string {
 export interface ChartDataRun {
   id: number;
   name: string;
-  /** The legend label: what differs from the other runs. */
+  /** The user gave the run its name: the label starts with it. */
+  named: boolean;
+  /** The legend label: the run's name when the user named it, beside what differs from the other runs ("Baseline — lr=0.01"). */
   label: string;
+  /** The repeat or sweep the run belongs to (its values of the swept settings, its repeat), null when trained on its own. */
+  group: { groupId: number; sweepValues: Record<string, string | number> | null; repeatIndex: number | null } | null;
   color: string;
   status: RunDetail['status'];
   presetId: string | null;
@@ -235,7 +239,9 @@ export function chartDataJson(runs: RunDetail[], o: ExportDataOptions = {}): Cha
       return {
         id: run.id,
         name: run.name,
+        named: run.named,
         label: labels[i],
+        group: run.groupId === null ? null : { groupId: run.groupId, sweepValues: run.sweepValues, repeatIndex: run.repeatIndex },
         color: runColor(i),
         status: run.status,
         presetId: run.presetId,

@@ -86,11 +86,16 @@ const fmt = (v: number | string | null, key?: string): string => {
   return v.toFixed(4);
 };
 
+/** Beside a run's label: "#7 adam run" — only "#7" for a named run, whose label already starts with its name. */
+function idAndName(r: RunDetail): string {
+  return r.named && r.name.trim() ? `#${r.id}` : `#${r.id} ${esc(r.name)}`;
+}
+
 function runHeader(runs: RunDetail[], labels: string[]): string {
   return runs
     .map(
       (r, i) =>
-        `<th scope="col"><span class="swatch" style="background:${esc(runColor(i))}"></span> ${esc(labels[i])}<br><span class="muted">#${r.id} ${esc(r.name)}</span></th>`,
+        `<th scope="col"><span class="swatch" style="background:${esc(runColor(i))}"></span> ${esc(labels[i])}<br><span class="muted">${idAndName(r)}</span></th>`,
     )
     .join('');
 }
@@ -174,7 +179,7 @@ function evaluationSection(run: RunDetail, label: string, e: RunEvaluation): str
     ? `<ol class="confused-pairs">\n${e.confusedPairs.map((p) => `<li>${esc(confusedPairText(p, e.classNames))}</li>`).join('\n')}\n</ol>`
     : '<p class="muted">No image is taken for another class.</p>';
   const svg = confusionSvg(e, { standalone: false, title: `${label}: confusion matrix (${split})` });
-  return `<h3 class="evaluation-title">${esc(label)} <span class="muted">#${run.id} ${esc(run.name)} · ${split}, ${e.count.toLocaleString('en-US')} images</span></h3>
+  return `<h3 class="evaluation-title">${esc(label)} <span class="muted">${idAndName(run)} · ${split}, ${e.count.toLocaleString('en-US')} images</span></h3>
 <p>Accuracy ${pct(e.accuracy)} · top-2 accuracy ${pct(e.top2Accuracy)}</p>
 <div class="evaluation">
 <figure>${svg}</figure>
@@ -204,7 +209,7 @@ export function comparisonReportHtml(runs: RunDetail[], o: ReportOptions = {}): 
   const runList = runs
     .map(
       (r, i) =>
-        `<li><span class="swatch" style="background:${esc(runColor(i))}"></span><strong>${esc(labels[i])}</strong> <span class="muted">#${r.id} ${esc(r.name)} · ${esc(r.status)} · ${r.epochs.length}/${r.config.epochs} epochs</span></li>`,
+        `<li><span class="swatch" style="background:${esc(runColor(i))}"></span><strong>${esc(labels[i])}</strong> <span class="muted">${idAndName(r)} · ${esc(r.status)} · ${r.epochs.length}/${r.config.epochs} epochs</span></li>`,
     )
     .join('\n');
   const evaluations = evaluationsSection(runs, labels, o.evaluations ?? []);
