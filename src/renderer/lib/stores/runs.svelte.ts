@@ -13,53 +13,62 @@ import {
   type RunDetail,
   type RunPatch,
   type RunProgress,
-  type RunStatus,
   type RunSummary,
 } from '../../../shared/contract/runs';
 import { api } from '../transport/api';
 import { problems } from './errors.svelte';
-import { mergeBatches, mergeEpochs, mergeLayerStats } from '../run-merge';
-
-const statusRank = (s: RunStatus) => (s === 'queued' ? 0 : s === 'running' ? 1 : 2);
-
-/** Of two views of the same run, the one further along (status only moves forward). */
-function newer<T extends RunSummary>(a: T, b: RunSummary): boolean {
-  const ra = statusRank(a.status);
-  const rb = statusRank(b.status);
-  if (ra !== rb) return ra > rb;
-  return a.epochsDone > b.epochsDone;
-}
+import { mergeBatches, mergeEpochs, mergeLayerStats, supersedes } from '../run-merge';
 
 const newestFirst = (a: RunSummary, b: RunSummary) => b.id - a.id;
+/** Queue order: the place the core gave, then the order of creation. */
+const queueOrder = (a: RunSummary, b: RunSummary) => (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity) || a.id - b.id;
 
-const SUMMARY_KEYS: (keyof RunSummary)[] = [
-  'id',
-  'name',
-  'status',
-  'presetId',
-  'optimizer',
-  'learningRate',
-  'batchSize',
-  'architecture',
-  'epochsDone',
-  'epochsPlanned',
-  'bestValAccuracy',
-  'bestEpoch',
-  'finalValAccuracy',
-  'finalValLoss',
-  'testAccuracy',
-  'testLoss',
-  'backend',
-  'createdAt',
-  'startedAt',
-  'finishedAt',
-  'durationSeconds',
-  'error',
-  'notes',
-  'tags',
-  'starred',
-  'hasModel',
-];
+/** Every field of a summary, checked complete by the compiler: a detail takes them all from a later summary. */
+const SUMMARY_FIELDS: Record<keyof RunSummary, true> = {
+  id: true,
+  name: true,
+  status: true,
+  presetId: true,
+  optimizer: true,
+  learningRate: true,
+  batchSize: true,
+  architecture: true,
+  epochsDone: true,
+  epochsPlanned: true,
+  bestValAccuracy: true,
+  bestEpoch: true,
+  bestValLoss: true,
+  bestAccuracyEpoch: true,
+  finalValAccuracy: true,
+  finalValLoss: true,
+  testAccuracy: true,
+  testLoss: true,
+  backend: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  durationSeconds: true,
+  error: true,
+  notes: true,
+  tags: true,
+  starred: true,
+  hasModel: true,
+  savedWeights: true,
+  stopReason: true,
+  parentRunId: true,
+  fixFor: true,
+  queuePosition: true,
+  checkpoint: true,
+  groupId: true,
+  sweepValues: true,
+  repeatIndex: true,
+  named: true,
+};
+const SUMMARY_KEYS = Object.keys(SUMMARY_FIELDS) as (keyof RunSummary)[];
+
+function copySummary(into: RunSummary, from: RunSummary) {
+  for (const k of SUMMARY_KEYS) (into as unknown as Record<string, unknown>)[k] = from[k];
+}
 
 class Runs {
   /**
@@ -76,9 +85,18 @@ class Runs {
   selectedId = $state<number | null>(null);
   /** Ids whose cancel request is on its way. */
   cancelling = $state<number[]>([]);
+  /** Running runs asked to pause: they stop at the end of the current batch, then say so. */
+  pausing = $state<number[]>([]);
+  /** Ids whose resume or move request is on its way. */
+  resuming = $state<number[]>([]);
+  moving = $state<number[]>([]);
 
   /** The run training now, if any. */
   running = $derived(this.list.find((r) => r.status === 'running') ?? null);
+  /** The queued runs in the order they will train (first = next). */
+  queue = $derived(this.list.filter((r) => r.status === 'queued').sort(queueOrder));
+  /** Paused runs, oldest first: each waits for Resume. */
+  paused = $derived(this.list.filter((r) => r.status === 'paused').sort((a, b) => a.id - b.id));
   #index = $derived(new Map(this.list.map((r) => [r.id, r])));
 
   /** Epochs and sampled batch losses pushed for active runs, kept even before their detail is loaded. */
@@ -109,12 +127,16 @@ class Runs {
     const i = this.list.findIndex((r) => r.id === run.id);
     if (i === -1) {
       this.list = [...this.list, run].sort(newestFirst);
-    } else if (!newer(this.list[i], run)) {
+    } else if (supersedes(this.list[i], run)) {
       this.list = this.list.with(i, run);
+    } else {
+      return;
     }
     const detail = this.details[run.id];
-    if (detail && !newer(detail, run)) {
-      for (const k of SUMMARY_KEYS) (detail as unknown as Record<string, unknown>)[k] = run[k];
+    if (detail && supersedes(detail, run)) copySummary(detail, run);
+    if (run.status !== 'running') {
+      if (this.pausing.includes(run.id)) this.pausing = this.pausing.filter((x) => x !== run.id);
+      delete this.progress[run.id];
     }
     if (isTerminal(run.status)) {
       delete this.progress[run.id];
@@ -163,7 +185,7 @@ class Runs {
         layerStats: mergeLayerStats(fetched.layerStats, [...(current?.layerStats ?? []), ...(this.#liveStats.get(id) ?? [])]),
       };
       const summary = this.byId(id);
-      if (summary && newer(summary, merged)) for (const k of SUMMARY_KEYS) (merged as unknown as Record<string, unknown>)[k] = summary[k];
+      if (summary && !supersedes(summary, merged)) copySummary(merged, summary);
       this.details[id] = merged;
     } catch (err) {
       problems.report(`Loading run #${id}`, err);
@@ -237,6 +259,48 @@ class Runs {
       problems.report(`Cancelling run #${id}`, err);
     } finally {
       this.cancelling = this.cancelling.filter((x) => x !== id);
+    }
+  }
+
+  /** Pause a running run at the end of its batch (it answers at once, the pause follows as an event), or hold a queued one. */
+  async pause(id: number) {
+    if (this.pausing.includes(id)) return;
+    const before = this.byId(id);
+    if (before?.status === 'running') this.pausing.push(id);
+    try {
+      this.upsert(await api.pauseRun(id));
+    } catch (err) {
+      this.pausing = this.pausing.filter((x) => x !== id);
+      problems.report(`Pausing run #${id}`, err);
+    }
+  }
+
+  /** Queue a paused run (or a crashed one with a checkpoint) to continue where it stopped. Resolves to the queued run, or null when refused. */
+  async resume(id: number): Promise<RunSummary | null> {
+    if (this.resuming.includes(id)) return null;
+    this.resuming.push(id);
+    try {
+      const run = await api.resumeRun(id);
+      this.upsert(run);
+      return run;
+    } catch (err) {
+      problems.report(`Resuming run #${id}`, err);
+      return null;
+    } finally {
+      this.resuming = this.resuming.filter((x) => x !== id);
+    }
+  }
+
+  /** Move a queued run to a place in the queue (1 = trains next). */
+  async moveInQueue(id: number, position: number) {
+    if (this.moving.includes(id)) return;
+    this.moving.push(id);
+    try {
+      for (const run of await api.moveQueuedRun(id, position)) this.upsert(run);
+    } catch (err) {
+      problems.report(`Moving run #${id} in the queue`, err);
+    } finally {
+      this.moving = this.moving.filter((x) => x !== id);
     }
   }
 

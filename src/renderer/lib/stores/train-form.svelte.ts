@@ -11,15 +11,17 @@ import { checkField, earlyStoppingSchema } from '../../../shared/model/schemas';
 import type { Suggestion } from '../../../shared/diagnostics/findings';
 import { startRunSchema, type StartRunRequest } from '../../../shared/contract/requests';
 import { DEFAULT_CONFIG, DEFAULT_EARLY_STOPPING, type Monitor, type OptimizerName, type TrainingConfig } from '../../../shared/model/training-config';
-import { isTerminal, type RunDetail } from '../../../shared/contract/runs';
+import { isTerminal, type RunDetail, type RunSummary } from '../../../shared/contract/runs';
 import { api } from '../transport/api';
 import { dataset } from './dataset.svelte';
 import { editor, type DesignRef } from './editor.svelte';
 import { problems } from './errors.svelte';
+import { flash } from './flash.svelte';
 import { notice } from './notice.svelte';
 import { sameNetwork } from '../layers';
 import { runs } from './runs.svelte';
 import { sentence } from '../format';
+import { placeInLine } from '../queue';
 
 /** Fashion-MNIST's training images; "all" means this many. */
 export const TRAINING_IMAGES = 60_000;
@@ -280,10 +282,25 @@ class TrainForm {
       parentRunId: parent.id,
       fixFor: { kind, summary: fix.summary },
     });
-    runs.upsert(run);
-    this.currentRunId = run.id;
-    notice.show('ok', `Run #${run.id} trains run #${parent.id}'s network again with the fix: ${fix.summary}.`);
+    const queued = this.#started(run);
+    notice.show('ok', `Run #${run.id} trains run #${parent.id}'s network again with the fix: ${fix.summary}${queued ? ` (${queued})` : ''}.`);
     return true;
+  }
+
+  /**
+   * A run the core took: shown here when it trains at once. One that waits behind a
+   * training run leaves that run on screen and is described ("queued as run #14 — 2nd
+   * in line, starts after run #12"); null when it did not have to wait.
+   */
+  #started(run: RunSummary): string | null {
+    runs.upsert(run);
+    const training = runs.running;
+    if (run.status !== 'queued' || !training || training.id === run.id) {
+      this.currentRunId = run.id;
+      return null;
+    }
+    this.currentRunId = training.id;
+    return `queued as run #${run.id} — ${placeInLine(run, runs.queue, training)}`;
   }
 
   async train() {
@@ -300,9 +317,8 @@ class TrainForm {
     };
     this.starting = true;
     try {
-      const run = await api.startRun(request);
-      runs.upsert(run);
-      this.currentRunId = run.id;
+      const queued = this.#started(await api.startRun(request));
+      if (queued) flash.show(`${sentence(queued)}.`);
     } catch (err) {
       problems.report('Starting the run', err);
     } finally {
