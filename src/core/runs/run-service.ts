@@ -470,7 +470,16 @@ export class RunService {
    */
   shutdown(): void {
     this.stopOrphanChecks();
-    for (const id of this.queue.splice(0)) this.end(id, 'cancelled', 'The app closed before this run started.');
+    for (const id of this.queue.splice(0)) {
+      // A resumed run still waiting keeps its checkpoint, paused; a new one is given up.
+      if (this.o.store.checkpointOf(id)) {
+        this.o.store.markPaused(id);
+        this.emitRun(id);
+        this.resolvers.get(id)?.();
+      } else {
+        this.end(id, 'cancelled', 'The app closed before this run started.');
+      }
+    }
     this.saveQueueOrder();
     if (!this.active) return;
     if (this.o.checkpointsDir) {

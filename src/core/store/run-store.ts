@@ -565,7 +565,10 @@ export class RunStore {
           recovered.push(r.id);
         }
       } else if (r.status === 'queued' && ownerGone) {
-        if (this.finish(r.id, 'cancelled', 'The app closed before this run started.')) recovered.push(r.id);
+        // A resumed run that never got going waits, paused, at its checkpoint; anything else never started.
+        if (this.checkpointOf(r.id) ? this.markPaused(r.id) : this.finish(r.id, 'cancelled', 'The app closed before this run started.')) {
+          recovered.push(r.id);
+        }
       } else if (r.status === 'running' && ownerGone) {
         pending.push(r.id); // its trainer is still dying
         // Known by PID and start time, so it can be stopped without hitting another process.
