@@ -435,6 +435,10 @@ export class RunService {
         stopReason: r.stopReason,
         parentSourceId: r.parentRunId,
         fixFor: r.fixFor,
+        named: r.named,
+        sweepValues: r.sweepValues,
+        repeatIndex: r.repeatIndex,
+        provenance: r.provenance,
       };
     });
     return { format: BUNDLE_FORMAT, version: BUNDLE_VERSION, exportedAt: new Date().toISOString(), app, runs };

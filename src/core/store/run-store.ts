@@ -421,13 +421,14 @@ export class RunStore {
     const insertRun = this.db.prepare(
       `INSERT INTO runs (name, status, preset_id, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size,
          epochs_planned, seed, dataset_json, environment_json, backend, host, owner_pid, created_at, started_at, finished_at,
-         test_loss, test_accuracy, error, notes, starred, architecture, saved_weights, stop_reason, fix_kind, fix_summary)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         test_loss, test_accuracy, error, notes, starred, architecture, saved_weights, stop_reason, fix_kind, fix_summary, named,
+         sweep_values_json, repeat_index, provenance_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertLayerStat = this.db.prepare(INSERT_LAYER_STAT);
     const setParent = this.db.prepare(`UPDATE runs SET parent_run_id = ? WHERE id = ?`);
     const insertEpoch = this.db.prepare(
-      `INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, cpu_seconds, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertBatch = this.db.prepare(`INSERT OR REPLACE INTO batch_losses (run_id, epoch, batch, loss) VALUES (?, ?, ?, ?)`);
     const insertTag = this.db.prepare(`INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)`);
@@ -464,9 +465,16 @@ export class RunStore {
             r.stopReason,
             r.fixFor?.kind ?? null,
             r.fixFor?.summary ?? null,
+            // Bundles before version 3 did not say; their names are kept as the user's.
+            r.named === false ? 0 : 1,
+            r.sweepValues ? JSON.stringify(r.sweepValues) : null,
+            r.repeatIndex ?? null,
+            r.provenance ? JSON.stringify(r.provenance) : null,
           ).lastInsertRowid,
         );
-        for (const e of r.epochs) insertEpoch.run(id, e.epoch, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, r.finishedAt ?? r.createdAt);
+        for (const e of r.epochs) {
+          insertEpoch.run(id, e.epoch, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, e.cpuSeconds ?? null, r.finishedAt ?? r.createdAt);
+        }
         for (const b of r.batchLosses) insertBatch.run(id, b.epoch, b.batch, b.loss);
         for (const t of r.tags) insertTag.run(id, t);
         if (r.baseline) this.recordBaseline(id, r.baseline);

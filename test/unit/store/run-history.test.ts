@@ -311,15 +311,38 @@ describe('bundles', () => {
     return run;
   };
 
-  it('is at version 2', () => {
-    expect(BUNDLE_VERSION).toBe(2);
+  it('is at version 3', () => {
+    expect(BUNDLE_VERSION).toBe(3);
+  });
+
+  it('a version 3 run keeps its complete record, its name’s owner, its place in a sweep and its CPU seconds through an import', () => {
+    const provenance = {
+      appVersion: '0.1.0',
+      gitCommit: 'a'.repeat(40),
+      datasetFiles: [{ file: 'train-images-idx3-ubyte.gz', sha256: 'b'.repeat(64) }],
+      optimizer: { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+      loss: 'categorical_crossentropy',
+      layers: [{ index: 1, name: 'Dense 1 (relu)', kernelInitializer: 'glorot_uniform', biasInitializer: 'zeros' }],
+      machine: { os: 'Linux 6.1', ramBytes: 24e9, cpus: 'x × 2', threads: 1, simd: true },
+      peakRssBytes: 300e6,
+    };
+    const epochs = [
+      { ...epoch(1, 0.8), cpuSeconds: 3.5 },
+      { ...epoch(2, 0.85), cpuSeconds: 3.25 },
+    ];
+    const run = validateBundle(file({ runs: [bundled({ named: false, sweepValues: { learningRate: 0.01 }, repeatIndex: 1, provenance, epochs })] }))
+      .runs[0];
+    const [id] = store.importRuns([run], 'h');
+    const r = store.findRun(id)!;
+    expect(r).toMatchObject({ named: false, sweepValues: { learningRate: 0.01 }, repeatIndex: 1, groupId: null, provenance });
+    expect(r.epochs).toEqual(epochs);
   });
 
   it('accepts a bundle and refuses what is not one, with a message', () => {
     expect(validateBundle(file()).runs).toHaveLength(1);
     expect(() => parseBundle('{not json')).toThrow(/not JSON.*nothing was imported/);
     expect(() => validateBundle({ hello: 1 })).toThrow(/not a Layerlab run bundle/);
-    expect(() => validateBundle(file({ version: 3 }))).toThrow(/newer version of Layerlab \(bundle format 3; this version reads 2\)/);
+    expect(() => validateBundle(file({ version: 4 }))).toThrow(/newer version of Layerlab \(bundle format 4; this version reads 3\)/);
     expect(() => validateBundle(file({ version: 5 }))).toThrow(/newer version of Layerlab \(bundle format 5/);
     expect(() => validateBundle(file({ runs: [] }))).toThrow(/holds no runs/);
     expect(() => validateBundle(file({ runs: [bundled({ status: 'running' })] }))).toThrow(/only finished runs/);
