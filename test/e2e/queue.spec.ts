@@ -59,15 +59,19 @@ test('three runs queued behind a training run: reordered, one cancelled, the tra
   await expect(queueRow(page, 2)).toBeFocused();
   await page.getByRole('button', { name: 'Cancel run #4' }).click();
   await expect(queued(page)).toHaveText([/#2 · B/, /#3 · C/]);
+  // Dragged by its handle onto the first row: C trains next.
+  await queueRow(page, 3).getByLabel('Drag to reorder').dragTo(queueRow(page, 2), { steps: 20 });
+  await expect(queued(page)).toHaveText([/#3 · C/, /#2 · B/]);
 
-  // Pause the training run: it stops at the end of its batch and says where; the queue moves on to run #2.
+  // Pause the training run: it stops at the end of its batch and says where; the queue moves on to run #3.
   await currentRun(page).getByRole('button', { name: 'Pause', exact: true }).click();
   const current = currentRun(page);
   await expect(current.getByText('paused', { exact: true })).toBeVisible();
   await expect(current.getByRole('status').filter({ hasText: 'Paused' })).toContainText(/at epoch \d+ of 20, batch \d+ of 75/);
   await expect(current.getByRole('button', { name: /^Resume from epoch \d+, batch \d+$/ })).toBeVisible();
   await expect(page.getByRole('list', { name: 'Paused runs' })).toContainText('#1 · long');
-  await expect(queued(page)).toHaveText([/#3 · C/]);
+  await expect(queued(page)).toHaveText([/#2 · B/]);
+  await expect(page.getByText('Run #3 is training and 1 is queued')).toBeVisible();
 
   // Given up: cancelled from the paused list, after a confirmation.
   await page.getByRole('list', { name: 'Paused runs' }).getByRole('button', { name: 'Cancel run #1' }).click();
