@@ -28,7 +28,7 @@ const ofType = <T extends FromTrainer['type']>(messages: FromTrainer[], type: T)
   messages.filter((m): m is Extract<FromTrainer, { type: T }> => m.type === type);
 
 /** Runs one trainer process to its end, playing the main side; `onMessage` may answer (e.g. pause). */
-function runTrainer(job: TrainJob, onMessage?: (m: FromTrainer, send: (m: object) => void) => void): Promise<FromTrainer[]> {
+function runTrainer(job: TrainJob, onMessage?: (m: FromTrainer, send: (m: object) => void) => void, alsoSend: object[] = []): Promise<FromTrainer[]> {
   const child = fork('src/core/engine/trainer-process.ts', [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   const messages: FromTrainer[] = [];
   let stderr = '';
@@ -42,6 +42,7 @@ function runTrainer(job: TrainJob, onMessage?: (m: FromTrainer, send: (m: object
     if (isLast(m as FromTrainer)) send({ type: 'ack' });
   });
   child.send({ type: 'start', job });
+  alsoSend.forEach(send);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(messages) : reject(new Error(`trainer exited with ${code}: ${stderr}`))));
@@ -109,6 +110,16 @@ describe.skipIf(!hasDataset)('pause in one trainer process, resume in another', 
     const second = await runTrainer(job({ checkpointPath: path, resume: true }));
     expect(second.slice(0, 2).map((m) => m.type)).toEqual(['started', 'resuming']);
     expect(second[1]).toEqual({ type: 'resuming', position });
+    // The resumed process records its own provenance (the same settings and dataset files).
+    const provenance = ofType(second, 'started')[0].provenance!;
+    expect(provenance).toEqual(ofType(whole, 'started')[0].provenance);
+    expect(provenance.optimizer).toMatchObject({ name: 'adam', learningRate: 0.001 });
+    expect(provenance.datasetFiles.map((f) => f.file).sort()).toEqual([
+      't10k-images-idx3-ubyte.gz',
+      't10k-labels-idx1-ubyte.gz',
+      'train-images-idx3-ubyte.gz',
+      'train-labels-idx1-ubyte.gz',
+    ]);
     expect(ofType(second, 'baseline')).toHaveLength(0);
     expect(second.at(-1)).toMatchObject({ type: 'finished', status: 'completed' });
 
@@ -124,6 +135,29 @@ describe.skipIf(!hasDataset)('pause in one trainer process, resume in another', 
     expect(ofType(second, 'layer-stats')).toEqual(ofType(whole, 'layer-stats').filter((m) => m.stats[0].epoch > 0));
     // The first process's batches, up to the pause, are the uninterrupted run's too.
     expect(ofType(first, 'batch')).toEqual(ofType(whole, 'batch').filter((m) => !after(m)));
+  });
+
+  it('a pause that arrives before training begins pauses at the first batch, after the baseline; resumed, the run is the one never paused', async () => {
+    const small = job({ config: { ...config, limit: 1200, epochs: 1, batchSize: 64 } });
+    const whole = await runTrainer({ ...small, checkpointPath: join(folder.dir, 'early-whole.ckpt') });
+    const path = join(folder.dir, 'early.ckpt');
+    const first = await runTrainer({ ...small, checkpointPath: path }, undefined, [{ type: 'pause' }]);
+    expect(first.map((m) => m.type)).toEqual(['started', 'baseline', 'layer-stats', 'checkpoint', 'finished']);
+    expect(first[3]).toEqual({ type: 'checkpoint', position: { epoch: 1, batch: 0 }, path });
+    expect(first[4]).toMatchObject({ type: 'finished', status: 'paused' });
+
+    const second = await runTrainer({ ...small, checkpointPath: path, resume: true });
+    expect(second.map((m) => m.type).filter((t) => t !== 'batch')).toEqual([
+      'started',
+      'resuming',
+      'layer-stats',
+      'epoch',
+      'checkpoint',
+      'test',
+      'finished',
+    ]);
+    expect(figures(ofType(second, 'epoch').map((m) => m.metrics))).toEqual(figures(ofType(whole, 'epoch').map((m) => m.metrics)));
+    expect(ofType(second, 'test')).toEqual(ofType(whole, 'test'));
   });
 
   it('refuses a damaged checkpoint and one written for another network with a clear message', async () => {

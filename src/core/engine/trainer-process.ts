@@ -5,15 +5,16 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { loadFashionMnist, loadFashionMnistSet, splitTrainValidation } from '../data/fashion-mnist';
+import { findFashionMnistFiles, loadFashionMnist, loadFashionMnistSet, splitTrainValidation } from '../data/fashion-mnist';
 import { summarizeModel } from '../../shared/model/model-math';
 import { selectBackend } from './backend';
-import { buildModel } from './build-model';
+import { buildModel, makeOptimizer } from './build-model';
 import { checkCheckpointFits, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { failureMessage, TrainingSetupError } from './errors';
 import { loadSavedModel, predictProbabilities } from './evaluate';
 import type { EvaluateJob, FromTrainer, ToTrainer, TrainJob } from './protocol';
 import { saveModel } from './save-model';
+import { collectProvenance } from './provenance';
 import { type StopRequest, train } from './train';
 import { installWasmConvFilterGrad } from './wasm-conv-grad';
 import { installWasmMatMulFix } from './wasm-matmul';
@@ -94,64 +95,75 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
   const resumeFrom = job.resume && checkpointPath ? await readCheckpoint(checkpointPath) : undefined;
   if (resumeFrom) checkCheckpointFits(resumeFrom, model, job.config, data.train.count);
 
-  // Every message goes out in order; `sent` resolves once the latest (and so every earlier one) has left.
-  let sent: Promise<void> = Promise.resolve();
-  const send = (message: FromTrainer): Promise<void> => (sent = port.post(message));
+  // Built here (not by train) so that the provenance records the optimizer as built.
+  const optimizer = makeOptimizer(job.config);
+  try {
+    const datasetFiles = Object.values(findFashionMnistFiles(job.datasetFolder)).filter((f): f is string => f !== null);
+    const provenance = await collectProvenance({ job, model, optimizer, backend, datasetFiles });
 
-  void send({
-    type: 'started',
-    environment: { backend, versions, host: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: cpuDescription() },
-    dataset: {
-      id: 'fashion-mnist',
-      source: job.datasetFolder,
-      trainCount: data.train.count,
-      validationCount: data.validation.count,
-      testCount: dataset.test.count,
-    },
-    batchesPerEpoch: batches,
-  });
-  if (resumeFrom) void send({ type: 'resuming', position: resumeFrom.position });
+    // Every message goes out in order; `sent` resolves once the latest (and so every earlier one) has left.
+    let sent: Promise<void> = Promise.resolve();
+    const send = (message: FromTrainer): Promise<void> => (sent = port.post(message));
 
-  const every = Math.ceil(batches / BATCH_SAMPLES);
-  const result = await train({
-    model,
-    config: job.config,
-    data,
-    test: dataset.test,
-    shouldStop: hooks.stopRequest,
-    resumeFrom,
-    checkpoint: checkpointPath
-      ? async (state) => {
-          // The messages of what the checkpoint holds (the epoch just ended) leave first: a crash in
-          // between loses at most a checkpoint, whose epoch is then trained again on resume.
-          await sent;
-          await writeCheckpoint(checkpointPath, state);
-          await send({ type: 'checkpoint', position: state.position, path: checkpointPath });
+    void send({
+      type: 'started',
+      environment: { backend, versions, host: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: cpuDescription() },
+      dataset: {
+        id: 'fashion-mnist',
+        source: job.datasetFolder,
+        trainCount: data.train.count,
+        validationCount: data.validation.count,
+        testCount: dataset.test.count,
+      },
+      batchesPerEpoch: batches,
+      provenance,
+    });
+    if (resumeFrom) void send({ type: 'resuming', position: resumeFrom.position });
+
+    const every = Math.ceil(batches / BATCH_SAMPLES);
+    const result = await train({
+      model,
+      config: job.config,
+      data,
+      test: dataset.test,
+      optimizer,
+      shouldStop: hooks.stopRequest,
+      resumeFrom,
+      checkpoint: checkpointPath
+        ? async (state) => {
+            // The messages of what the checkpoint holds (the epoch just ended) leave first: a crash in
+            // between loses at most a checkpoint, whose epoch is then trained again on resume.
+            await sent;
+            await writeCheckpoint(checkpointPath, state);
+            await send({ type: 'checkpoint', position: state.position, path: checkpointPath });
+          }
+        : undefined,
+      onBatch: ({ epoch, batch, batches: total, loss, batchLoss }) => {
+        if (batch % every === 0 || batch === total) {
+          void send({ type: 'batch', epoch, batch, batches: total, loss: batchLoss, meanLoss: loss });
         }
-      : undefined,
-    onBatch: ({ epoch, batch, batches: total, loss, batchLoss }) => {
-      if (batch % every === 0 || batch === total) {
-        void send({ type: 'batch', epoch, batch, batches: total, loss: batchLoss, meanLoss: loss });
+      },
+      onBaseline: (metrics) => void send({ type: 'baseline', metrics }),
+      onLayerStats: (stats) => void send({ type: 'layer-stats', stats }),
+      onEpoch: (metrics) => void send({ type: 'epoch', metrics }),
+    });
+    const weights = result.weights;
+    if (result.test) void send({ type: 'test', loss: result.test.loss, accuracy: result.test.accuracy, weights });
+    if (result.status === 'completed' && job.modelDir) {
+      // A model that cannot be saved costs the export, not the run: its metrics are already recorded.
+      try {
+        const path = await saveModel(model, job.modelDir);
+        await send({ type: 'model-saved', path, weights });
+      } catch (error) {
+        process.stderr.write(
+          `Run ${job.runId}: the trained model could not be saved to ${job.modelDir}: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
       }
-    },
-    onBaseline: (metrics) => void send({ type: 'baseline', metrics }),
-    onLayerStats: (stats) => void send({ type: 'layer-stats', stats }),
-    onEpoch: (metrics) => void send({ type: 'epoch', metrics }),
-  });
-  const weights = result.weights;
-  if (result.test) void send({ type: 'test', loss: result.test.loss, accuracy: result.test.accuracy, weights });
-  if (result.status === 'completed' && job.modelDir) {
-    // A model that cannot be saved costs the export, not the run: its metrics are already recorded.
-    try {
-      const path = await saveModel(model, job.modelDir);
-      await send({ type: 'model-saved', path, weights });
-    } catch (error) {
-      process.stderr.write(
-        `Run ${job.runId}: the trained model could not be saved to ${job.modelDir}: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
     }
+    return { status: result.status, stopReason: result.stopReason };
+  } finally {
+    optimizer.dispose();
   }
-  return { status: result.status, stopReason: result.stopReason };
 }
 
 async function selectBackendForJob(): Promise<Awaited<ReturnType<typeof selectBackend>>> {
