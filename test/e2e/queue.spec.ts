@@ -57,7 +57,7 @@ test('three runs queued behind a training run: reordered, one cancelled, the tra
   await page.keyboard.press('Alt+ArrowUp');
   await expect(queued(page)).toHaveText([/#4 · D/, /#2 · B/, /#3 · C/]);
   await expect(queueRow(page, 2)).toBeFocused();
-  await page.getByRole('button', { name: 'Cancel run #4' }).click();
+  await page.getByRole('button', { name: 'Cancel queued run #4' }).click();
   await expect(queued(page)).toHaveText([/#2 · B/, /#3 · C/]);
   // Dragged by its handle onto the first row: C trains next.
   await queueRow(page, 3).getByLabel('Drag to reorder').dragTo(queueRow(page, 2), { steps: 20 });
@@ -74,7 +74,7 @@ test('three runs queued behind a training run: reordered, one cancelled, the tra
   await expect(page.getByText('Run #3 is training and 1 is queued')).toBeVisible();
 
   // Given up: cancelled from the paused list, after a confirmation.
-  await page.getByRole('list', { name: 'Paused runs' }).getByRole('button', { name: 'Cancel run #1' }).click();
+  await page.getByRole('list', { name: 'Paused runs' }).getByRole('button', { name: 'Cancel paused run #1' }).click();
   await page.getByRole('button', { name: 'Stop the run' }).click();
   await expect(page.getByRole('list', { name: 'Paused runs' })).toHaveCount(0);
   await expect(page.getByRole('region', { name: 'Queue' })).toHaveCount(0, { timeout: 120_000 });
@@ -89,7 +89,7 @@ test('three runs queued behind a training run: reordered, one cancelled, the tra
   await expect(rows.nth(3)).toContainText('cancelled');
 });
 
-test('pause a run between batches, see where it stopped, resume it and see it complete every epoch', async ({ page }) => {
+test('pause a run between batches, see where it stopped, resume it from the Runs view and see it complete every epoch', async ({ page }) => {
   await page.goto(served.url);
   await setUpRun(page, { images: 2000, epochs: 3 });
   await train(page, 'paused and resumed');
@@ -108,9 +108,14 @@ test('pause a run between batches, see where it stopped, resume it and see it co
   const [, epoch, batch] = /epoch (\d+), batch (\d+)/.exec(label)!;
   await expect(where).toContainText(`at epoch ${epoch} of 3, batch ${batch} of 25`);
 
-  await resume.click();
+  // Resumed from the run's header in the Runs view: it continues there and ends with every epoch.
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  await page.getByRole('table', { name: 'Runs' }).locator('tbody tr').filter({ hasText: 'paused and resumed' }).click();
+  const controls = page.getByRole('group', { name: 'Run controls' });
+  await controls.getByRole('button', { name: label }).click();
   await expect(progress).toHaveAttribute('aria-valuenow', '100', { timeout: 120_000 });
-  await expect(current.getByRole('status').filter({ hasText: 'Completed' })).toContainText('3 epochs');
+  await expect(page.getByRole('status').filter({ hasText: 'Completed' })).toContainText('3 epochs');
+  await expect(controls).toHaveCount(0);
   await expect(page.getByLabel('Loss chart')).toHaveAttribute('data-points', '3');
   await expect(page.getByLabel('Accuracy chart')).toHaveAttribute('data-points', '3');
 });
