@@ -5,6 +5,7 @@
 import { fork } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/core/engine/build-model';
 import { type CheckpointState, readCheckpoint, writeCheckpoint } from '../../src/core/engine/checkpoint';
@@ -249,6 +250,7 @@ describe.skipIf(!hasDataset)('pause and resume inside train()', () => {
       ],
     };
     const config: TrainingConfig = { ...seedModel3.config, limit: 1500, epochs: 2, batchSize: 32 };
+    const tensors = tf.memory().numTensors;
     const whole = await run(spec, config, join(folder.dir, 'dropout-whole.ckpt'));
     expect(whole.result.status).toBe('completed');
 
@@ -269,6 +271,8 @@ describe.skipIf(!hasDataset)('pause and resume inside train()', () => {
     expect(third.result.status).toBe('completed');
     sameRun(third.result, whole.result);
     expect(third.result.baseline).toBeNull();
+    // Saving and restoring leaves no tensor behind.
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 
   it('SGD with momentum and early stopping that restores the best epoch: paused, and resumed after a crash past an epoch end', async () => {
@@ -283,6 +287,7 @@ describe.skipIf(!hasDataset)('pause and resume inside train()', () => {
       batchSize: 32,
       earlyStopping,
     };
+    const tensors = tf.memory().numTensors;
     const whole = await run(seedModel3.model, config, join(folder.dir, 'sgd-whole.ckpt'));
     expect(whole.result.status).toBe('completed');
     // Settings chosen so that the run stops early and keeps an earlier epoch's weights.
@@ -309,5 +314,6 @@ describe.skipIf(!hasDataset)('pause and resume inside train()', () => {
     expect(lastState.stopped).toBe(true);
     const ending = await run(seedModel3.model, config, crashPath, { resumeFrom: lastState });
     sameRun(ending.result, whole.result);
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 });

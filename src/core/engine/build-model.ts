@@ -199,3 +199,12 @@ export function makeOptimizer(config: Pick<TrainingConfig, 'optimizer' | 'learni
       return tf.train.adagrad(lr, 0.1);
   }
 }
+
+/**
+ * Frees an optimizer's tensors. tfjs's MomentumOptimizer.dispose forgets the
+ * learning-rate scalar it inherits from SGD (one tensor lost per run); it is freed here too.
+ */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  if (optimizer instanceof tf.MomentumOptimizer) (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
+}

@@ -3,7 +3,7 @@ import type { ImageSet, TrainValidationSplit } from '../data/types';
 import type { EpochMetrics, LayerStat } from '../../shared/contract/runs';
 import type { TrainingConfig } from '../../shared/model/training-config';
 import { FastAdam } from './adam';
-import { dropoutCalls, makeOptimizer, restoreDropoutCalls } from './build-model';
+import { disposeOptimizer, dropoutCalls, makeOptimizer, restoreDropoutCalls } from './build-model';
 import { type CheckpointState, checkCheckpointFits, type EpochProgress, tensorData, toTensor } from './checkpoint';
 import { BestWeights, EarlyStopper, stopReasonText } from './early-stopping';
 import { TrainingDivergedError, TrainingSetupError } from './errors';
@@ -338,7 +338,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const last = epochs.at(-1)?.epoch ?? null;
     if (best && stopper?.bestEpoch != null && stopper.bestEpoch !== last && best.restore()) weights = 'best';
   } finally {
-    if (ownsOptimizer) optimizer.dispose();
+    if (ownsOptimizer) disposeOptimizer(optimizer);
     probe?.dispose();
     best?.release();
   }

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { findFashionMnistFiles, loadFashionMnist, loadFashionMnistSet, splitTrainValidation } from '../data/fashion-mnist';
 import { summarizeModel } from '../../shared/model/model-math';
 import { selectBackend } from './backend';
-import { buildModel, makeOptimizer } from './build-model';
+import { buildModel, disposeOptimizer, makeOptimizer } from './build-model';
 import { checkCheckpointFits, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { failureMessage, TrainingSetupError } from './errors';
 import { loadSavedModel, predictProbabilities } from './evaluate';
@@ -162,7 +162,7 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
     }
     return { status: result.status, stopReason: result.stopReason };
   } finally {
-    optimizer.dispose();
+    disposeOptimizer(optimizer);
   }
 }
 
