@@ -195,10 +195,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   try {
     if (resume) {
       checkCheckpointFits(resume, model, config, set.count);
-      if (resume.position.batch >= batches)
+      if (resume.position.batch >= batches) {
         throw new TrainingSetupError(
           `The checkpoint is damaged: its position (batch ${resume.position.batch}) is past the epoch's ${batches} batches`,
         );
+      }
       if (!stopper !== !resume.stopper || !best !== !resume.best) {
         throw new TrainingSetupError('The checkpoint was written by a run with other early-stopping settings; it cannot be resumed with these');
       }
