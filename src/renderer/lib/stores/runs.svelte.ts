@@ -17,6 +17,8 @@ import {
 } from '../../../shared/contract/runs';
 import { api } from '../transport/api';
 import { problems } from './errors.svelte';
+import { flash } from './flash.svelte';
+import { placeInLine } from '../queue';
 import { mergeBatches, mergeEpochs, mergeLayerStats, supersedes } from '../run-merge';
 
 const newestFirst = (a: RunSummary, b: RunSummary) => b.id - a.id;
@@ -282,6 +284,10 @@ class Runs {
     try {
       const run = await api.resumeRun(id);
       this.upsert(run);
+      const training = this.running;
+      if (run.status === 'queued' && training && training.id !== run.id) {
+        flash.show(`Run #${run.id} will continue where it stopped — ${placeInLine(run, this.queue, training)}.`);
+      }
       return run;
     } catch (err) {
       problems.report(`Resuming run #${id}`, err);
