@@ -17,6 +17,18 @@ export interface ChartLine extends LineSeries {
   width?: number;
   /** Drawn pale and thin: a line the highlighted evidence is not about. */
   dim?: boolean;
+  /** Drawn faintly and left out of the legend and the tooltip: a group's own runs behind its mean. */
+  quiet?: boolean;
+  /** Added to the tooltip's line for the point at this index: "± 0.012 (n=3)". */
+  note?: (index: number) => string;
+}
+
+/** A translucent area between two curves in a series' colour: a group's mean ± standard deviation. */
+export interface SpreadBand {
+  /** "lr=0.01 (mean ± std)". */
+  label: string;
+  color: string;
+  points: { x: number; lower: number | null; upper: number | null }[];
 }
 
 /** A dashed horizontal reference line, such as chance level. */
@@ -75,9 +87,11 @@ export interface LineChartSpec {
   guides?: Guide[];
   /** A translucent band over these epochs: the evidence of the finding being looked at. */
   band?: Band | null;
+  /** Mean ± std areas, drawn under the curves (their edges count in the y axis's range). */
+  spreads?: SpreadBand[];
 }
 
-type Role = 'line' | 'raw' | 'best';
+type Role = 'line' | 'raw' | 'best' | 'quiet' | 'upper' | 'lower';
 
 /** '#0072B2' with an alpha, for a faint curve in its series' colour. */
 const faint = (hex: string, alpha = 0.28) =>
@@ -97,10 +111,16 @@ const backgroundPlugin = (color: string): Plugin<'line'> => ({
 });
 
 export const ANNOTATIONS_ID = 'layerlabAnnotations';
+export const SPREADS_ID = 'layerlabSpreads';
+/** Which datasets bound each spread band, and its fill. */
+export interface SpreadFills {
+  fills: { upper: number; lower: number; color: string }[];
+}
 declare module 'chart.js' {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- chart.js declares it with this parameter
   interface PluginOptionsByType<TType extends ChartType> {
     layerlabAnnotations: Annotations;
+    layerlabSpreads: SpreadFills;
   }
 }
 const BAND_FILL = 'rgba(245, 158, 11, 0.16)';
@@ -169,6 +189,56 @@ export const annotationsPlugin: Plugin<'line'> = {
   },
 };
 
+/**
+ * Fills each spread band between its upper and lower datasets (as chart.js's Filler
+ * would, without registering it): one polygon per stretch of epochs where both
+ * edges have a value, clipped to the plot, under the curves.
+ */
+export const spreadsPlugin: Plugin<'line'> = {
+  id: SPREADS_ID,
+  beforeDatasetsDraw(chart, _args, options: Partial<SpreadFills> | undefined) {
+    const area = chart.chartArea;
+    if (!area || !options?.fills?.length) return;
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+    ctx.clip();
+    for (const fill of options.fills) {
+      const upper = chart.getDatasetMeta(fill.upper);
+      const lower = chart.getDatasetMeta(fill.lower);
+      if (!upper?.data || !lower?.data || upper.hidden || lower.hidden) continue;
+      const n = Math.min(upper.data.length, lower.data.length);
+      const usable = (j: number) => {
+        const u = upper.data[j] as unknown as { x: number; y: number; skip?: boolean };
+        const l = lower.data[j] as unknown as { x: number; y: number; skip?: boolean };
+        return !u.skip && !l.skip && Number.isFinite(u.y) && Number.isFinite(l.y);
+      };
+      ctx.fillStyle = fill.color;
+      let j = 0;
+      while (j < n) {
+        if (!usable(j)) {
+          j++;
+          continue;
+        }
+        let end = j;
+        while (end + 1 < n && usable(end + 1)) end++;
+        ctx.beginPath();
+        for (let k = j; k <= end; k++) {
+          const p = upper.data[k];
+          if (k === j) ctx.moveTo(p.x, p.y);
+          else ctx.lineTo(p.x, p.y);
+        }
+        for (let k = end; k >= j; k--) ctx.lineTo(lower.data[k].x, lower.data[k].y);
+        ctx.closePath();
+        ctx.fill();
+        j = end + 1;
+      }
+    }
+    ctx.restore();
+  },
+};
+
 // clip > 0: markers on the first and last epoch (the plot's edges) show whole.
 const lineStyle = (color: string, width = 2) => ({
   borderColor: color,
@@ -205,6 +275,10 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
   spec.series.forEach((s, i) => {
     const data = s.points.map((p) => ({ x: p.x, y: usable(p.y) ? p.y : null }));
     // Dots help read a short run; on a long one they would hide the line.
+    if (s.quiet) {
+      add('quiet', i, { label: `${s.label} (run)`, data, ...faintStyle(s.color), borderWidth: 1, order: 3 });
+      return;
+    }
     const style = s.faint
       ? faintStyle(s.color)
       : s.dim
@@ -215,6 +289,26 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
       add('raw', i, { label: `${s.label} (raw)`, data: s.points.map((p) => ({ x: p.x, y: usable(p.raw) ? p.raw : null })), ...faintStyle(s.color) });
     if (s.best && usable(s.best.y)) add('best', i, { label: `${s.label} (best)`, data: [{ x: s.best.x, y: s.best.y }], ...bestStyle(s.color) });
   });
+  const fills: SpreadFills['fills'] = [];
+  for (const band of spec.spreads ?? []) {
+    const edge = (role: 'upper' | 'lower') => {
+      add(role, -1, {
+        label: `${band.label} (${role === 'upper' ? 'mean + std' : 'mean − std'})`,
+        data: band.points.map((p) => ({ x: p.x, y: usable(p[role]) ? p[role] : null })),
+        borderColor: 'transparent',
+        backgroundColor: 'transparent',
+        borderWidth: 0,
+        pointRadius: 0,
+        pointHoverRadius: 0,
+        tension: 0,
+        order: 4,
+      });
+      return datasets.length - 1;
+    };
+    const upper = edge('upper');
+    const lower = edge('lower');
+    fills.push({ upper, lower, color: faint(band.color, 0.18) });
+  }
   // The legend and the tooltip name the series; a raw curve and a marker belong to theirs.
   const named = (datasetIndex: number | undefined) => roles[datasetIndex ?? -1] === 'line';
 
@@ -226,7 +320,7 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
   return {
     type: 'line',
     data: { datasets },
-    plugins: spec.background ? [backgroundPlugin(spec.background), annotationsPlugin] : [annotationsPlugin],
+    plugins: spec.background ? [backgroundPlugin(spec.background), annotationsPlugin, spreadsPlugin] : [annotationsPlugin, spreadsPlugin],
     options: {
       animation: false,
       responsive: true,
@@ -255,6 +349,7 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
       },
       plugins: {
         layerlabAnnotations: annotations,
+        layerlabSpreads: { fills },
         title: { display: spec.title !== undefined, text: spec.title, font: { size: 14, weight: 'bold' } },
         legend:
           spec.legend === 'top'
@@ -280,7 +375,8 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
               const raw = spec.raw ? ` (raw ${y.value(p.raw)})` : '';
               const when = x.format ? ` at ${x.format(p.x)}` : '';
               const best = spec.bestNote && s.best?.x === p.x ? ` · ${spec.bestNote}` : '';
-              return `${s.label}: ${y.value(p.y)}${raw}${when}${best}`;
+              const note = s.note ? s.note(item.dataIndex) : '';
+              return `${s.label}: ${y.value(p.y)}${note}${raw}${when}${best}`;
             },
           },
         },
