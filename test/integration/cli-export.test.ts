@@ -182,7 +182,7 @@ describe('bundles', () => {
     const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
     expect(bundle.runs.map((x: any) => x.sourceId)).toEqual([adam.id, sgd.id]);
     expect(bundle.runs[0].batchLosses.length).toBeGreaterThan(0);
-    expect(bundle.version).toBe(2);
+    expect(bundle.version).toBe(3);
     expect(bundle.runs[0].layerStats.length).toBe(adam.layer_stats.length);
     expect(bundle.runs[0].baseline).toMatchObject({ epoch: 0, loss: adam.baseline.loss });
     expect(bundle.runs[0]).toMatchObject({ savedWeights: 'final', stopReason: null, parentSourceId: null, fixFor: null });
@@ -200,9 +200,13 @@ describe('bundles', () => {
 
     for (const [i, original] of [adam, sgd].entries()) {
       const copy = json(await cli('show', String(newIds[i]), '--db', dbB, '--json'));
-      const { id: _a, ...rest } = original;
-      const { id: _b, ...restCopy } = copy;
-      expect(restCopy).toEqual(rest);
+      // The trained model stays behind (a bundle carries the record, not the weights): its folder is the original's alone.
+      const { id: _a, model_path: _m, ...rest } = original;
+      const { id: _b, model_path: copyModel, ...restCopy } = copy;
+      // What was set on the first run in the bundle arrived with it.
+      const set = i === 0 ? { notes: 'fast\nbut overfits', tags: ['fast', 'seed'], starred: true } : {};
+      expect(restCopy).toEqual({ ...rest, ...set });
+      expect(copyModel).toBeNull();
     }
     // The bundle exported again from B is the bundle that went in, but for the ids and the time of export.
     const again = out('again.bundle.json');
@@ -248,14 +252,29 @@ describe('bundles of runs trained from each other', () => {
     expect((await cli('export', String(adam.id), '--format', 'bundle', '--out', bundlePath, '--db', dbA)).code).toBe(0);
     const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
     bundle.version = 1;
-    for (const k of ['baseline', 'layerStats', 'savedWeights', 'stopReason', 'parentSourceId', 'fixFor']) delete bundle.runs[0][k];
+    for (const k of [
+      'baseline',
+      'layerStats',
+      'savedWeights',
+      'stopReason',
+      'parentSourceId',
+      'fixFor',
+      'named',
+      'sweepValues',
+      'repeatIndex',
+      'provenance',
+    ])
+      delete bundle.runs[0][k];
+    for (const e of bundle.runs[0].epochs) delete e.cpuSeconds;
     writeFileSync(bundlePath, JSON.stringify(bundle));
     const dbD = join(root, 'v1.db');
     const imp = await cli('import', bundlePath, '--db', dbD, '--json');
     expect(imp.code, imp.stderr).toBe(0);
     const shown = json(await cli('show', String(json(imp).imported[0].id), '--db', dbD, '--json'));
     expect(shown).toMatchObject({ baseline: null, layer_stats: [], saved_weights: null, parent_run_id: null, best_epoch: adam.best_epoch });
-    expect(shown.epochs).toEqual(adam.epochs);
+    expect(shown).toMatchObject({ named: false, provenance: null, group: null });
+    // Version 1 did not record CPU seconds.
+    expect(shown.epochs).toEqual(adam.epochs.map((e: any) => ({ ...e, cpu_seconds: null })));
   });
 });
 
@@ -348,7 +367,7 @@ describe('bad input: one line, nothing written, nothing lost', () => {
     expect((await cli('export', String(adam.id), '--format', 'bundle', '--out', bundlePath, '--db', dbA)).code).toBe(0);
     const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
     writeFileSync(out('newer.json'), JSON.stringify({ ...bundle, version: 99 }));
-    expectRefused(await cli('import', out('newer.json'), '--db', dbC), /newer version of Layerlab \(bundle format 99; this version reads 2\)/);
+    expectRefused(await cli('import', out('newer.json'), '--db', dbC), /newer version of Layerlab \(bundle format 99; this version reads 3\)/);
     const damaged = structuredClone(bundle);
     damaged.runs[0].epochs[0].loss = 'NaN';
     writeFileSync(out('damaged.json'), JSON.stringify(damaged));
