@@ -6,17 +6,31 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../shared/contract/api';
-import type { RunProgress } from '../shared/contract/runs';
 import { summarizeModel } from '../shared/model/model-math';
 import { PRESETS } from '../shared/model/presets';
 import { describeIssues } from '../shared/model/schemas';
-import { runIdSchema, startRunSchema } from '../shared/contract/requests';
+import { MAX_GROUP_RUNS, runIdSchema, startRunSchema, type StartGroupRequest, type StartRunRequest } from '../shared/contract/requests';
 import { openLayerlab, type Layerlab } from '../core/app';
 import { forkTrainer } from '../core/runs/node-trainer';
 import { isLoopbackHost, startBrowserServer } from '../core/server/browser-server';
 import { evaluateCommand } from './evaluate';
 import { exportCommand, importCommand } from './export';
-import { duration, runJson, runsTable, runText, summaryJson, summaryJsonOf, summaryText } from './format';
+import { runJson, runText, summaryJsonOf, summaryText } from './format';
+import {
+  checkGroupRequest,
+  epochLine,
+  groupsCommand,
+  listedRunJson,
+  pauseCommand,
+  progressLine,
+  repeatCount,
+  resumeCommand,
+  runsListText,
+  selectRuns,
+  statusFilter,
+  sweepAxes,
+  trainGroup,
+} from './groups';
 import { resolveModelSource } from './model-source';
 import { DEFAULT_EARLY_STOPPING } from '../shared/model/training-config';
 
@@ -27,14 +41,40 @@ Usage:
   layerlab train (--preset ID | --design NAME|FILE | --keras FILE) [--epochs N] [--batch-size N] [--optimizer sgd|adam|rmsprop|adagrad]
                  [--lr X] [--momentum X] [--validation-split F] [--limit N] [--seed N] [--name S]
                  [--early-stop val_loss|val_accuracy [--patience N] [--min-delta X] [--keep-final]] [--probe-every N]
-                 [--db PATH] [--json]
-  layerlab runs [--db PATH] [--json]
+                 [--repeat N] [--db PATH] [--json]
+  layerlab sweep (--preset ID | --design NAME|FILE | --keras FILE) --set KEY=V1,V2,… [--set …] [--repeat N]
+                 [the training options of train] [--db PATH] [--json]
+  layerlab runs [--status S[,S…]] [--group ID] [--db PATH] [--json]
+  layerlab groups [--db PATH] [--json]
   layerlab show ID [--db PATH] [--json]
+  layerlab pause ID [--db PATH] [--json]
+  layerlab resume ID [--db PATH] [--json]
   layerlab evaluate ID [--split test|validation] [--db PATH] [--json]
   layerlab evaluate A --diff B [--split test|validation] [--db PATH] [--json]
   layerlab export ID... --format csv|json|layer-stats|html|bundle|model --out PATH [--smoothing X] [--baseline] [--title S] [--db PATH] [--json]
   layerlab import FILE [--db PATH] [--json]
   layerlab serve [--port N] [--host ADDR [--allow-remote]] [--db PATH]
+
+Repeats and sweeps (each makes a group of runs, trained one after another by this command):
+  train … --repeat N   the same network and settings over N seeds (the run's seed, seed+1, …),
+                  then each figure as mean ± sample standard deviation (n − 1) over the completed runs;
+                  --json: {group, runs, summary}
+  sweep … --set KEY=V1,V2,…   every combination of the values (the first --set changes slowest), each over
+                  --repeat N seeds, then the settings ranked by mean best validation loss (mean ± std, n);
+                  --json: {group, runs, ranking}. KEY: lr, optimizer, batch-size, epochs, momentum, or
+                  layer<N>.<field> for the N-th layer (numbered from 1, as the editor and summary number them),
+                  e.g. --set layer3.units=64,128 --set layer2.activation=relu,sigmoid. At most ${MAX_GROUP_RUNS} runs.
+                  --name S names the runs "S · lr=0.001 · seed 43"; without it they are named by what varies.
+  groups          the groups, newest first: kind, name, runs done/total, swept settings, seeds
+
+Queue, pause and resume:
+  runs --status queued,paused   only runs with these statuses (queued, running, paused, completed, failed,
+                  cancelled, crashed); queued runs in queue order with their position; --group ID keeps one group's
+  pause ID        a run is paused by the process that trains it: a CLI command owns no run but its own, so a run
+                  queued or training in the window, browser mode or another CLI is paused there (this says which
+                  process, by pid). Ctrl+C in train, sweep and resume cancels (the finished epochs are kept).
+  resume ID       continues a paused run, or a crashed one from its last checkpoint (written at each epoch's end),
+                  exactly where it stopped, trained by this command: progress and the run as train prints them
 
 Evaluate:
   evaluate ID     the completed run's saved model on the 10,000 test images (or its own validation split):
@@ -90,6 +130,18 @@ const trainOptions = {
   'min-delta': { type: 'string' },
   'keep-final': { type: 'boolean' },
   'probe-every': { type: 'string' },
+  repeat: { type: 'string' },
+} satisfies ParseArgsConfig['options'];
+
+const sweepOptions = {
+  ...trainOptions,
+  set: { type: 'string', multiple: true },
+} satisfies ParseArgsConfig['options'];
+
+const runsOptions = {
+  ...common,
+  status: { type: 'string' },
+  group: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 const serveOptions = {
@@ -106,8 +158,14 @@ function open(db: string | undefined): Layerlab {
   return openLayerlab({ shell: 'browser', launchTrainer: forkTrainer, databasePath: db });
 }
 
-async function train(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: trainOptions, strict: true });
+type TrainValues = ReturnType<typeof parseArgs<{ args: string[]; options: typeof trainOptions; strict: true }>>['values'];
+
+/**
+ * The run `train` and `sweep` start from: the network of --preset/--design/--keras with
+ * the training options applied, checked. Opens the database only when a design needs
+ * it (returned, for the caller to use or close); closes it on a refusal.
+ */
+async function runRequest(values: TrainValues): Promise<{ request: StartRunRequest; app: Layerlab | null }> {
   let app: Layerlab | null = null;
   const source = resolveModelSource(values, () => (app ??= open(values.db)).designs);
   for (const w of source.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -149,18 +207,37 @@ async function train(argv: string[]): Promise<number> {
     await (app as Layerlab | null)?.close();
     throw new UserError(`The ${source.label} cannot be trained: ${problems.map((p) => p.message).join('; ')}`);
   }
+  return { request: parsed.data, app };
+}
 
+/** A group of runs from the training options, checked before anything is queued; a refusal closes the database. */
+async function startGroupOf(values: TrainValues, repeat: number, axes: StartGroupRequest['axes']): Promise<number> {
+  const { request, app } = await runRequest(values);
+  let group: StartGroupRequest;
+  try {
+    group = checkGroupRequest({ run: request, repeat, axes });
+  } catch (e) {
+    await (app as Layerlab | null)?.close();
+    throw e;
+  }
+  return trainGroup(app ?? open(values.db), group, { json: values.json });
+}
+
+async function train(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: trainOptions, strict: true });
+  // --repeat N: the same network and settings over seeds seed, seed+1, …, as a group summarised as mean ± std.
+  if (values.repeat !== undefined) return startGroupOf(values, repeatCount(values.repeat), []);
+  const { request, app } = await runRequest(values);
   const ll: Layerlab = app ?? open(values.db);
   const showBar = process.stderr.isTTY;
   const unsubscribe = ll.events.subscribe((e) => {
     if (e.type === 'run-progress' && showBar) process.stderr.write(`\r${progressLine(e.progress)}`);
     if (e.type === 'run-epoch') {
-      const m = e.epoch;
-      const line = `epoch ${m.epoch}: loss ${m.loss.toFixed(4)} accuracy ${m.accuracy.toFixed(4)} val_loss ${m.valLoss?.toFixed(4)} val_accuracy ${m.valAccuracy?.toFixed(4)} (${m.seconds.toFixed(1)} s)`;
+      const line = epochLine(e.epoch);
       process.stderr.write(showBar ? `\r\x1b[2K${line}\n` : `${line}\n`);
     }
   });
-  const run = ll.runs.start(parsed.data);
+  const run = ll.runs.start(request);
   process.stderr.write(`Run ${run.id} "${run.name}" → ${ll.databasePath}\n`);
   let interrupted = false;
   const onSignal = () => {
@@ -183,12 +260,10 @@ async function train(argv: string[]): Promise<number> {
   return detail.status === 'cancelled' ? 130 : 1;
 }
 
-function progressLine(p: RunProgress): string {
-  const total = p.epochs * p.batches;
-  const done = (p.epoch - 1) * p.batches + p.batch;
-  const width = 24;
-  const filled = Math.round((done / total) * width);
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor((done / total) * 100)}% epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} elapsed ${duration(p.elapsedSeconds)} ETA ${duration(p.etaSeconds)}`;
+/** `sweep`: every combination of the --set values (each over --repeat seeds) as one group, ranked when done. */
+async function sweep(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: sweepOptions, strict: true });
+  return startGroupOf(values, repeatCount(values.repeat), sweepAxes(values.set));
 }
 
 async function summary(argv: string[]): Promise<number> {
@@ -206,11 +281,22 @@ async function summary(argv: string[]): Promise<number> {
 }
 
 async function runs(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: common, strict: true });
+  const { values } = parseArgs({ args: argv, options: runsOptions, strict: true });
+  const status = statusFilter(values.status);
+  let group: number | undefined;
+  if (values.group !== undefined) {
+    group = Number(values.group);
+    if (!Number.isInteger(group) || group < 1) throw new UserError(`--group ${values.group}: a group id is a whole number (see \`layerlab groups\`)`);
+  }
   const app = open(values.db);
-  const list = app.runs.list();
-  await app.close();
-  process.stdout.write(values.json ? `${JSON.stringify(list.map(summaryJson), null, 2)}\n` : `${list.length ? runsTable(list) : 'No runs yet.'}\n`);
+  let list;
+  try {
+    list = selectRuns(app.runs.list(), { status, group });
+  } finally {
+    await app.close();
+  }
+  const none = status || group !== undefined ? 'No runs match.' : 'No runs yet.';
+  process.stdout.write(values.json ? `${JSON.stringify(list.map(listedRunJson), null, 2)}\n` : `${list.length ? runsListText(list) : none}\n`);
   return 0;
 }
 
@@ -275,8 +361,16 @@ export async function main(argv: string[]): Promise<number> {
         return await summary(rest);
       case 'train':
         return await train(rest);
+      case 'sweep':
+        return await sweep(rest);
       case 'runs':
         return await runs(rest);
+      case 'groups':
+        return await groupsCommand(rest, open);
+      case 'pause':
+        return await pauseCommand(rest, open);
+      case 'resume':
+        return await resumeCommand(rest, open);
       case 'show':
         return await show(rest);
       case 'evaluate':
@@ -288,7 +382,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve':
         return await serve(rest);
       default:
-        throw new UserError(`Unknown command "${command}"; try summary, train, runs, show, evaluate, export, import or serve (--help lists them)`);
+        throw new UserError(
+          `Unknown command "${command}"; try summary, train, sweep, runs, groups, show, pause, resume, evaluate, export, import or serve (--help lists them)`,
+        );
     }
   } catch (e) {
     const err = e as Error & { code?: string };
