@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliHarness, expectRefused, json, lines } from './cli-harness';
 import { formatMeanStd } from '../../src/shared/reports/groups';
+import { openLayerlab } from '../../src/core/app';
+import { forkTrainer } from '../../src/core/runs/node-trainer';
+import { findPreset } from '../../src/shared/model/presets';
 
 let root: string;
 let home: string;
@@ -185,6 +188,40 @@ describe('the queue, pause and resume across processes', () => {
     expect(r.code, r.stderr).toBe(130);
     const after = json<any[]>(await ok(['runs', '--json', '--db', db]));
     expect(after.map((x) => x.status).sort()).toEqual(['cancelled', 'cancelled', 'cancelled']);
+  });
+
+  it('a run paused by another process is listed where it stopped; resume ID finishes it here', async () => {
+    const db = newDb('paused');
+    // The window's side: a service in this process trains a run and pauses it in epoch 1.
+    const app = openLayerlab({ shell: 'browser', launchTrainer: forkTrainer, databasePath: db, dataDir: home });
+    const preset = findPreset('seed-model-3')!;
+    const run = app.runs.start({ presetId: preset.id, model: preset.model, config: { ...preset.config, limit: 6000, epochs: 2 } });
+    let pausing = false;
+    const off = app.events.subscribe((e) => {
+      if (e.type === 'run-progress' && e.progress.runId === run.id && e.progress.batch >= 20 && !pausing) {
+        pausing = true;
+        app.runs.pause(run.id);
+      }
+    });
+    await app.runs.whenDone(run.id);
+    off();
+    const paused = app.runs.get(run.id);
+    await app.close();
+    expect(paused.status).toBe('paused');
+    const at = paused.checkpoint!;
+    expect(at.epoch).toBe(1);
+    expect(at.batch).toBeGreaterThanOrEqual(20);
+
+    const listed = await ok(['runs', '--status', 'paused', '--db', db]);
+    expect(listed.stdout).toMatch(new RegExp(`^${run.id}\\s.*paused \\(at epoch 1, batch ${at.batch}\\)`, 'm'));
+    const again = await ok(['pause', String(run.id), '--db', db]);
+    expect(again.stdout).toContain(`is already paused (at epoch 1, batch ${at.batch}); \`layerlab resume ${run.id}\` continues it`);
+
+    const r = await ok(['resume', String(run.id), '--db', db, '--json']);
+    expect(r.stderr).toContain(`Resuming run ${run.id} "${run.name}" at epoch 1, batch ${at.batch}`);
+    const done = json(r);
+    expect(done.status).toBe('completed');
+    expect(done.epochs.map((e: any) => e.epoch)).toEqual([1, 2]);
   });
 
   it('resume of a run that is not paused says why', async () => {
