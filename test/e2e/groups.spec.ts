@@ -37,7 +37,7 @@ test('a repeat and a sweep: queued from the Train view, grouped in Runs, compare
   await page.getByRole('button', { name: 'Repeat × 2' }).click();
   await expect(page.locator('#group-launcher-note')).toContainText(/Queued repeat .*2 runs \(2 seeds\)/);
 
-  // Sweep…: a bad value is refused with a message, then two learning rates × 1 seed.
+  // Sweep…: a bad value is refused with a message, then two learning rates × two batch sizes, 1 seed each.
   await page.getByRole('button', { name: 'Sweep…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Sweep settings' });
   await expect(dialog).toBeVisible();
@@ -47,30 +47,41 @@ test('a repeat and a sweep: queued from the Train view, grouped in Runs, compare
   await values.blur();
   await expect(dialog).toContainText('lr=fast: a learning rate is a number like 0.001.');
   await values.fill('0.003, 0.01');
+  await dialog.getByRole('button', { name: 'Add a setting' }).click();
+  await dialog.getByLabel('Setting 2').selectOption('batchSize');
+  await dialog.getByLabel('Values of Batch size').fill('32, 64');
   await dialog.getByLabel('Sweep name').fill('lr sweep');
-  await expect(dialog.locator('#sweep-preview')).toHaveText('2 runs (2 settings × 1 seed)');
+  await expect(dialog.locator('#sweep-preview')).toHaveText('4 runs (2 × 2 settings × 1 seed)');
   await values.press('Enter');
   await expect(dialog).toBeHidden();
-  await expect(page.locator('#group-launcher-note')).toContainText('Queued sweep “lr sweep”: 2 runs');
+  await expect(page.locator('#group-launcher-note')).toContainText('Queued sweep “lr sweep”: 4 runs');
 
   // The Runs view: one row per group, each "2/2 done" once its runs have trained.
   await page.getByRole('tab', { name: 'Runs' }).click();
   await expect(page.locator('tr.group-row')).toHaveCount(2);
   await waitDone(page, /repeat ×2/, 2);
-  await waitDone(page, 'lr sweep', 2);
+  await waitDone(page, 'lr sweep', 4);
   await expect(groupRow(page, /repeat ×2/)).toContainText('%');
   // Collapsed, a group's runs are not rows of their own; expanded, they are listed under it.
   await expect(page.locator('tr[data-run-id]')).toHaveCount(0);
   await groupRow(page, 'lr sweep')
     .getByRole('button', { name: /Show the runs of lr sweep/ })
     .click();
-  await expect(page.locator('tr.member')).toHaveCount(2);
+  await expect(page.locator('tr.member')).toHaveCount(4);
 
-  // The sweep's panel ranks its two settings by mean best validation loss.
+  // The sweep's panel ranks its four settings by mean best validation loss, and maps them over the two swept settings.
   await groupRow(page, 'lr sweep').locator('td.name').click();
   const ranking = page.getByRole('table', { name: 'Settings ranked by mean best validation loss' });
-  await expect(ranking.locator('tbody tr')).toHaveCount(2);
-  await expect(ranking.locator('tbody tr').first().locator('td').first()).toHaveText('1');
+  await expect(ranking.locator('tbody tr')).toHaveCount(4);
+  await expect(ranking.locator('tbody tr td:first-child')).toHaveText(['1', '2', '3', '4']);
+  const heatmap = page.getByRole('table', { name: 'Mean best validation loss by batch size (rows) and lr (columns)' });
+  await expect(heatmap.locator('thead th')).toHaveText([/batch size/, '0.003', '0.01']);
+  await expect(heatmap.locator('tbody th')).toHaveText(['32', '64']);
+  await expect(heatmap.locator('tbody td')).toHaveCount(4);
+  for (const cell of await heatmap.locator('tbody td').all()) await expect(cell).toHaveText(/\d\.\d{3}\s*n=1/);
+  // The best cell is the ranking's first setting.
+  const bestLoss = (await ranking.locator('tbody tr').first().locator('td').nth(4).innerText()).trim();
+  await expect(heatmap.locator('td.best')).toHaveText(new RegExp(Number(bestLoss).toFixed(3)));
 
   // Both groups in Compare: a mean curve and a ± std band each, and "±" in the summary.
   await page.getByRole('checkbox', { name: /^Compare repeat / }).check();
@@ -81,6 +92,7 @@ test('a repeat and a sweep: queued from the Train view, grouped in Runs, compare
   const groupsLegend = page.getByRole('list', { name: 'Groups compared (mean ± std)' });
   await expect(groupsLegend).toContainText('lr sweep');
   await expect(groupsLegend).toContainText('mean ± std over 2 runs');
+  await expect(groupsLegend).toContainText('mean ± std over 4 runs');
   const chart = page.getByRole('img', { name: 'Validation loss comparison chart', exact: true });
   await expect(chart).toHaveAttribute('data-series', '2');
   const bands = (await chart.getAttribute('data-bands'))!.split('\n');
@@ -90,10 +102,15 @@ test('a repeat and a sweep: queued from the Train view, grouped in Runs, compare
   const perEpoch = page.getByRole('table', { name: 'Validation loss per epoch', exact: true });
   await expect(perEpoch.locator('tbody tr')).toHaveCount(2);
   await expect(perEpoch.locator('tbody tr').first()).toContainText(/\d\.\d+ ± \d\.\d+ \(n=2\)/);
+  await expect(perEpoch.locator('tbody tr').first()).toContainText(/\d\.\d+ ± \d\.\d+ \(n=4\)/);
+  // "Show runs" draws each group's runs faintly behind its band.
+  await expect(chart).toHaveAttribute('data-group-runs', '0');
+  await page.getByRole('switch', { name: 'Show runs' }).check();
+  await expect(chart).toHaveAttribute('data-group-runs', '6');
   const summary = page.getByRole('table', { name: 'Summary' });
   await expect(summary.locator('tr[data-key="bestValAccuracy"] td.group-cell')).toHaveCount(2);
   for (const cell of await summary.locator('tr[data-key="bestValAccuracy"] td.group-cell').all()) {
-    await expect(cell).toHaveText(/^\d+\.\d+% ± \d+\.\d+% \(n=2\)$/);
+    await expect(cell).toHaveText(/^\d+\.\d+% ± \d+\.\d+% \(n=[24]\)$/);
   }
   // Hiding a group takes its band out of the charts.
   await groupsLegend.getByRole('button', { name: 'lr sweep', exact: true }).click();
