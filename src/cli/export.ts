@@ -9,6 +9,7 @@ import { UserError } from '../shared/contract/api';
 import { BundleError, parseBundle } from '../shared/reports/bundle';
 import { chartDataJson, layerStatsCsv, tidyCsv } from '../shared/reports/export-data';
 import { comparisonReportHtml } from '../shared/reports/report';
+import { defaultSmoothing } from '../shared/reports/compare';
 import type { RunSummary } from '../shared/contract/runs';
 import { runIdSchema } from '../shared/contract/requests';
 import type { Layerlab } from '../core/app';
@@ -88,8 +89,9 @@ function parseIds(positionals: string[]): number[] {
   return [...new Set(ids)];
 }
 
-function parseSmoothing(s: string | undefined): number {
-  if (s === undefined) return 0;
+/** The weight asked for; null when none was (raw for csv and json, automatic by the curves' length for html). */
+function parseSmoothing(s: string | undefined): number | null {
+  if (s === undefined) return null;
   const x = s.trim() === '' ? NaN : Number(s);
   if (!Number.isFinite(x) || x < 0 || x >= 1)
     throw new UserError(`--smoothing must be a number from 0 (raw) up to but not including 1, e.g. 0.6; got "${s}"`);
@@ -143,23 +145,25 @@ async function writeExport(
   format: ExportFormat,
   ids: number[],
   out: string,
-  o: { smoothing: number; title?: string; baseline: boolean },
+  o: { smoothing: number | null; title?: string; baseline: boolean },
 ): Promise<string[]> {
   switch (format) {
     case 'csv':
-      writeFileAtomic(out, tidyCsv(app.runs.getMany(ids), { smoothing: o.smoothing, baseline: o.baseline }));
+      writeFileAtomic(out, tidyCsv(app.runs.getMany(ids), { smoothing: o.smoothing ?? 0, baseline: o.baseline }));
       return [out];
     case 'layer-stats':
       writeFileAtomic(out, layerStatsCsv(app.runs.getMany(ids)));
       return [out];
     case 'json':
-      writeFileAtomic(out, `${JSON.stringify(chartDataJson(app.runs.getMany(ids), { smoothing: o.smoothing }), null, 2)}\n`);
+      writeFileAtomic(out, `${JSON.stringify(chartDataJson(app.runs.getMany(ids), { smoothing: o.smoothing ?? 0 }), null, 2)}\n`);
       return [out];
-    case 'html':
+    case 'html': {
+      const runs = app.runs.getMany(ids);
       writeFileAtomic(
         out,
-        comparisonReportHtml(app.runs.getMany(ids), {
-          smoothing: o.smoothing,
+        comparisonReportHtml(runs, {
+          // As the Compare view does until the user picks a weight: none below 10 epochs, more the longer the curves.
+          smoothing: o.smoothing ?? defaultSmoothing(Math.max(0, ...runs.map((r) => r.epochs.length))),
           title: o.title,
           generatedAt: new Date().toISOString(),
           // The predictions of runs evaluated before (`layerlab evaluate`); exporting never evaluates.
@@ -169,6 +173,7 @@ async function writeExport(
         }),
       );
       return [out];
+    }
     case 'bundle': {
       const bundle = await app.service.exportRuns(ids);
       writeFileAtomic(out, `${JSON.stringify(bundle, null, 2)}\n`);

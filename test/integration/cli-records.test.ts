@@ -34,6 +34,7 @@ const PROVENANCE: RunProvenance = {
 let baseline: number;
 let swept: number;
 let groupId: number;
+let long: number;
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'layerlab-records-'));
@@ -74,6 +75,10 @@ beforeAll(() => {
     repeatIndex: 1,
   }).id;
   record(swept);
+  long = store.createRun({ ...input, name: 'twenty epochs', named: false, config: { ...preset.config, epochs: 20 } }).id;
+  store.markRunning(long, null);
+  for (let n = 1; n <= 20; n++) store.addEpoch(long, epoch(n, 1));
+  store.finish(long, 'completed');
   db.close();
 });
 
@@ -153,5 +158,27 @@ describe('names first in exports', () => {
     // The group itself stays behind (its id belongs to the other database); the run's place in it comes along.
     const shownB = json(await cli('show', String(b.id), '--db', other, '--json'));
     expect(shownB).toMatchObject({ named: false, group: { group_id: null, sweep_values: { learningRate: 0.01 }, repeat_index: 1 } });
+  });
+});
+
+describe('smoothing by default', () => {
+  it('the html report leaves short curves raw and smooths long ones, unless a weight is given', async () => {
+    const report = async (...args: string[]) => {
+      const path = join(root, `report-${args.join('-')}.html`);
+      const r = await cli('export', ...args, '--format', 'html', '--out', path, '--db', dbPath);
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(path, 'utf8');
+    };
+    expect(await report(String(baseline), String(swept))).toContain('raw curves, no smoothing');
+    expect(await report(String(long))).toContain('curves smoothed (weight 0.5)');
+    expect(await report(String(long), '--smoothing', '0')).toContain('raw curves, no smoothing');
+    expect(await report(String(long), '--smoothing', '0.3')).toContain('curves smoothed (weight 0.3)');
+  });
+
+  it('csv stays raw unless a weight is given', async () => {
+    const path = join(root, 'long.csv');
+    expect((await cli('export', String(long), '--format', 'csv', '--out', path, '--db', dbPath)).code).toBe(0);
+    const rows = parseCsv(readFileSync(path, 'utf8')).slice(1);
+    for (const r of rows) expect(r[6]).toBe(r[5]);
   });
 });
