@@ -236,6 +236,10 @@ describe('the queue, pause and resume across processes', () => {
 });
 
 describe('refusals, before anything is queued', () => {
+  let db: string;
+  beforeAll(() => {
+    db = newDb('refused');
+  });
   it.each([
     [['sweep', '--preset', 'seed-model-3'], /sweep needs at least one --set KEY=V1,V2/],
     [['sweep', '--preset', 'seed-model-3', '--set', 'lr=abc'], /lr=abc: a learning rate is a number like 0\.001/],
@@ -252,9 +256,11 @@ describe('refusals, before anything is queued', () => {
     [['pause'], /pause needs one run id/],
     [['resume', 'x'], /"x" is not a run id/],
   ])('%j', async (args, reason) => {
-    const db = newDb('refused');
     expectRefused(await cli([...args, '--db', db]), reason);
-    // Nothing was recorded.
+  });
+
+  it('recorded nothing', async () => {
     expect(json<any[]>(await ok(['runs', '--json', '--db', db]))).toEqual([]);
+    expect(json<any[]>(await ok(['groups', '--json', '--db', db]))).toEqual([]);
   });
 });
