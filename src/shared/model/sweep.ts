@@ -284,6 +284,18 @@ function runName(prefix: string, parts: string[], named: boolean, config: Traini
   return `${head}${tail}`;
 }
 
+/**
+ * The request's axes checked against its network, each value in the type its setting
+ * takes ("0.001" → 0.001, "64" → 64, a switch "true"/"false", a pair "3x3"): the values
+ * the planned runs' sweepValues hold, so a group that keeps these matches its runs exactly.
+ */
+export function normalizedAxes(request: StartGroupRequest): SweepAxis[] {
+  return request.axes.map((a) => {
+    const { key, values } = checkAxis(a, request.run.model);
+    return { key, values };
+  });
+}
+
 interface CheckedAxis {
   key: string;
   values: (string | number)[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_GROUP_RUNS, startGroupSchema, type StartGroupRequest } from '../../../src/shared/contract/requests';
 import { findPreset } from '../../../src/shared/model/presets';
-import { expandGroup, groupName, parseSetArgument, sweepKeyLabel, SweepError } from '../../../src/shared/model/sweep';
+import { expandGroup, groupName, normalizedAxes, parseSetArgument, sweepKeyLabel, SweepError } from '../../../src/shared/model/sweep';
 import type { SweepAxis } from '../../../src/shared/contract/runs';
 import type { DenseLayer } from '../../../src/shared/model/model-spec';
 
@@ -169,6 +169,25 @@ describe('expandGroup', () => {
     [[{ key: 'batchSize', values: [32, '32'] }], 'batch: 32 is given twice'],
   ])('refuses %j: %s', (axes, message) => {
     expect(refused(() => expandGroup(request({ axes })))).toContain(message);
+  });
+
+  it('normalizedAxes: the values as the runs record them', () => {
+    const r = request({
+      axes: [
+        { key: 'learningRate', values: ['1e-3', 0.01] },
+        { key: 'layer3.units', values: ['64'] },
+        { key: 'layer2.useBias', values: ['off'] },
+        { key: 'optimizer', values: ['ADAM'] },
+      ],
+    });
+    expect(normalizedAxes(r)).toEqual([
+      { key: 'learningRate', values: [0.001, 0.01] },
+      { key: 'layer3.units', values: [64] },
+      { key: 'layer2.useBias', values: ['false'] },
+      { key: 'optimizer', values: ['adam'] },
+    ]);
+    expect(expandGroup(r)[0].sweepValues).toEqual({ learningRate: 0.001, 'layer3.units': 64, 'layer2.useBias': 'false', optimizer: 'adam' });
+    expect((expandGroup(r)[0].model.layers[1] as DenseLayer).useBias).toBe(false);
   });
 
   it('a combination that makes a network that cannot train is refused by its values', () => {
