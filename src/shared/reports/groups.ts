@@ -171,7 +171,13 @@ export interface SweepRankingRow {
   rank: number | null;
 }
 
-const valueKey = (keys: string[], values: Record<string, string | number>) => JSON.stringify(keys.map((k) => String(values[k])));
+/** A swept value compared as its setting reads it: "1e-3" is 0.001, "ADAM" is adam (a group may keep its axes as they were typed). */
+const sameValue = (v: string | number | undefined) => {
+  const text = String(v ?? '').trim();
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? String(Number(text)) : text.toLowerCase();
+};
+
+const valueKey = (keys: string[], values: Record<string, string | number>) => JSON.stringify(keys.map((k) => sameValue(values[k])));
 
 /** Every combination of the axes' values, the first axis slowest (the order the group queued them). */
 function combinations(group: RunGroup): Record<string, string | number>[] {
@@ -280,7 +286,7 @@ export function sweepGrid(group: RunGroup, runs: RunSummary[], xKey: string, yKe
   const done = runsOf(group, runs).filter((r) => r.status === 'completed' && r.sweepValues);
   const rows = ys.map((y) =>
     xs.map((x) => {
-      const at = done.filter((r) => String(r.sweepValues![xKey]) === String(x) && String(r.sweepValues![yKey]) === String(y));
+      const at = done.filter((r) => sameValue(r.sweepValues![xKey]) === sameValue(x) && sameValue(r.sweepValues![yKey]) === sameValue(y));
       const s = meanStd(at.map((r) => r.bestValLoss));
       return { x, y, mean: s.mean, std: s.std, n: s.n };
     }),

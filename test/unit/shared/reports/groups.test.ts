@@ -187,6 +187,25 @@ describe('sweepRanking', () => {
     expect(none.runIds).toEqual([17, 18]);
   });
 
+  it('a group that kept its axes as typed ("1e-3", "ADAM") still matches its runs', () => {
+    const typed: RunGroup = {
+      ...sweepGroup,
+      axes: [
+        { key: 'learningRate', values: ['1e-3', '0.01'] },
+        { key: 'optimizer', values: ['SGD', 'adam'] },
+      ],
+    };
+    const rows = sweepRanking(typed, sweepRuns());
+    expect(rows).toHaveLength(4);
+    expect(rows.map((r) => r.runIds)).toEqual([
+      [13, 14],
+      [15, 16],
+      [11, 12],
+      [17, 18],
+    ]);
+    expect(sweepGrid(typed, sweepRuns(), 'learningRate', 'optimizer').rows[1][0].n).toBe(2);
+  });
+
   it('equal losses: the higher best val accuracy first', () => {
     const runs = [sweepRun(11, 0.001, 'sgd', 0, 0.5, 0.7), sweepRun(13, 0.001, 'adam', 0, 0.5, 0.8)];
     expect(sweepRanking({ ...sweepGroup, runIds: [11, 13] }, runs).map((r) => r.label.slice(0, 24))).toEqual([
