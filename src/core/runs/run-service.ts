@@ -7,7 +7,7 @@ import { summarizeModel } from '../../shared/model/model-math';
 import { findPreset } from '../../shared/model/presets';
 import { isTerminal, type RunDetail, type RunGroup, type RunPatch, type RunSummary } from '../../shared/contract/runs';
 import type { StartGroupRequest, StartRunRequest } from '../../shared/contract/requests';
-import { expandGroup, groupName } from '../../shared/model/sweep';
+import { expandGroup, groupName, normalizedAxes } from '../../shared/model/sweep';
 import type { EventHub } from '../events';
 import type { FromTrainer } from '../engine/protocol';
 import type { RunStore } from '../store/run-store';
@@ -183,7 +183,7 @@ export class RunService {
   }
 
   private saveQueueOrder(): void {
-    this.o.store.setQueueOrder(this.queue);
+    this.o.store.setQueueOrder(this.queue, process.pid);
   }
 
   /**
@@ -204,7 +204,8 @@ export class RunService {
       name: request.name?.trim() || groupName(request),
       repeat: request.repeat,
       seed: base.config.seed,
-      axes: request.axes,
+      // As the runs have them ("1e-3" is stored as 0.001).
+      axes: normalizedAxes(request),
     });
     const ids = planned.map(
       (p) =>

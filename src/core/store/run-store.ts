@@ -223,12 +223,18 @@ export class RunStore {
     return row ? toGroup(row) : null;
   }
 
-  /** The queued runs' order: `ids[0]` trains next. Every other run has no place. */
-  setQueueOrder(ids: number[]): void {
+  /**
+   * The order of the runs `ownerPid` queues: `ids[0]` trains next. Its other runs have no
+   * place; runs queued by other processes keep theirs.
+   */
+  setQueueOrder(ids: number[], ownerPid: number): void {
     this.db.transaction(() => {
       this.db
-        .prepare(`UPDATE runs SET queue_position = NULL WHERE queue_position IS NOT NULL AND id NOT IN (SELECT value FROM json_each(?))`)
-        .run(JSON.stringify(ids));
+        .prepare(
+          `UPDATE runs SET queue_position = NULL
+           WHERE queue_position IS NOT NULL AND owner_pid = ? AND id NOT IN (SELECT value FROM json_each(?))`,
+        )
+        .run(ownerPid, JSON.stringify(ids));
       const place = this.db.prepare(`UPDATE runs SET queue_position = ? WHERE id = ?`);
       ids.forEach((id, i) => place.run(i + 1, id));
     })();
