@@ -36,6 +36,8 @@ test('a repeat and a sweep: queued from the Train view, grouped in Runs, compare
   await page.getByLabel('Repeats (seeds)').fill('2');
   await page.getByRole('button', { name: 'Repeat × 2' }).click();
   await expect(page.locator('#group-launcher-note')).toContainText(/Queued repeat .*2 runs \(2 seeds\)/);
+  // The Train view follows the group's first run.
+  await expect(page.locator('#current-run-heading')).toContainText('Run #1');
 
   // Sweep…: a bad value is refused with a message, then two learning rates × two batch sizes, 1 seed each.
   await page.getByRole('button', { name: 'Sweep…' }).click();

@@ -78,8 +78,8 @@ class Groups {
     return group.runIds.map((id) => runs.byId(id)).filter((r): r is RunSummary => r !== null);
   }
 
-  /** Queue a repeat or sweep; the runs join the list at once and a flash says what was queued. */
-  async start(request: StartGroupRequest): Promise<boolean> {
+  /** Queue a repeat or sweep; the runs join the list at once and a flash says what was queued. Answers the queued runs (null when refused). */
+  async start(request: StartGroupRequest): Promise<RunSummary[] | null> {
     this.starting = true;
     try {
       const { group, runs: queued } = await api.startGroup(request);
@@ -88,10 +88,10 @@ class Groups {
       const text = `Queued ${group.kind} “${group.name}”: ${describeGroup(group.repeat, group.axes)}, runs #${queued[0]?.id}–#${queued[queued.length - 1]?.id}`;
       this.lastStarted = { group, text };
       flash.show(text);
-      return true;
+      return queued;
     } catch (err) {
       problems.report(`Starting the ${request.axes.length ? 'sweep' : 'repeat'}`, err);
-      return false;
+      return null;
     } finally {
       this.starting = false;
     }
