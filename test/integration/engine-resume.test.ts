@@ -161,6 +161,19 @@ describe.skipIf(!hasDataset)('pause in one trainer process, resume in another', 
     expect(ofType(second, 'test')).toEqual(ofType(whole, 'test'));
   });
 
+  it('a checkpoint that cannot be written: an epoch end goes on without it, a pause fails the run saying why', async () => {
+    const small = job({ config: { ...config, limit: 1200, epochs: 1, batchSize: 64 } });
+    const path = join(folder.dir, 'no-such-folder', 'run.ckpt');
+    const unsaved = await runTrainer({ ...small, checkpointPath: path });
+    expect(unsaved.at(-1)).toMatchObject({ type: 'finished', status: 'completed' });
+    expect(ofType(unsaved, 'checkpoint')).toHaveLength(0);
+    expect(ofType(unsaved, 'epoch')).toHaveLength(1);
+
+    const paused = await runTrainer({ ...small, checkpointPath: path }, undefined, [{ type: 'pause' }]);
+    expect(paused.at(-1)!.type).toBe('failed');
+    expect(ofType(paused, 'failed')[0].message).toMatch(/^The run could not be paused: its checkpoint could not be written to .*run\.ckpt \(ENOENT/);
+  });
+
   it('refuses a damaged checkpoint and one written for another network with a clear message', async () => {
     const base = { ...config, limit: 1200, epochs: 1, batchSize: 64 };
     const path = join(folder.dir, 'other.ckpt');

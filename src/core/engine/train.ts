@@ -51,9 +51,9 @@ export interface TrainOptions {
   /**
    * Called with a checkpoint at every epoch's end (after the epoch's validation, probe,
    * onEpoch and early-stopping update; position {epoch: e + 1, batch: 0}) and on pause;
-   * training waits for it. Without it a pause is refused.
+   * training waits for it; `reason` says which. Without it a pause is refused.
    */
-  checkpoint?(state: CheckpointState): Promise<void>;
+  checkpoint?(state: CheckpointState, reason: 'epoch' | 'pause'): Promise<void>;
   /**
    * Continue the run a checkpoint holds (see readCheckpoint) with the model and config it
    * was written for: no baseline (it was recorded), every weight, the optimizer, the
@@ -257,7 +257,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         if (request === true || request === 'cancel') return result('cancelled');
         if (request === 'pause') {
           if (!opts.checkpoint) throw new TrainingSetupError('This run cannot be paused: the trainer was given no checkpoint file to write');
-          await opts.checkpoint(await capture({ epoch, batch: b }, { lossSum, correct, seen, seconds: seconds(), cpuSeconds: cpu() }));
+          await opts.checkpoint(await capture({ epoch, batch: b }, { lossSum, correct, seen, seconds: seconds(), cpuSeconds: cpu() }), 'pause');
           return result('paused');
         }
 
@@ -332,7 +332,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         }
       }
       // After onEpoch: a crash before the file is renamed leaves the previous checkpoint, and the epoch is trained again.
-      if (opts.checkpoint) await opts.checkpoint(await capture({ epoch: epoch + 1, batch: 0 }, NO_PROGRESS));
+      if (opts.checkpoint) await opts.checkpoint(await capture({ epoch: epoch + 1, batch: 0 }, NO_PROGRESS), 'epoch');
     }
 
     // Keras restores only when it stops early; here the best epoch's weights are kept whenever they are not the last ones.

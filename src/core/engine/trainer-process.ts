@@ -130,11 +130,20 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
       shouldStop: hooks.stopRequest,
       resumeFrom,
       checkpoint: checkpointPath
-        ? async (state) => {
+        ? async (state, reason) => {
             // The messages of what the checkpoint holds (the epoch just ended) leave first: a crash in
             // between loses at most a checkpoint, whose epoch is then trained again on resume.
             await sent;
-            await writeCheckpoint(checkpointPath, state);
+            try {
+              await writeCheckpoint(checkpointPath, state);
+            } catch (error) {
+              const why = error instanceof Error ? error.message : String(error);
+              if (reason === 'pause')
+                throw new TrainingSetupError(`The run could not be paused: its checkpoint could not be written to ${checkpointPath} (${why})`);
+              // An epoch's checkpoint only makes a later resume possible: the run goes on without it (no 'checkpoint' message).
+              process.stderr.write(`Run ${job.runId}: the checkpoint could not be written to ${checkpointPath}: ${why}\n`);
+              return;
+            }
             await send({ type: 'checkpoint', position: state.position, path: checkpointPath });
           }
         : undefined,
