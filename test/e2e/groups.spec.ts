@@ -120,10 +120,12 @@ test('a repeat and a sweep: queued from the Train view, grouped in Runs, compare
 
   // Name a run by hand in the Runs view; compared with another, the legend and the CSV call it by that name.
   await page.getByRole('tab', { name: 'Runs' }).click();
-  await groupRow(page, 'lr sweep').getByRole('button', { name: 'Hide the runs of lr sweep' }).click();
-  await groupRow(page, /repeat ×2/)
-    .getByRole('button', { name: /Show the runs of/ })
-    .click();
+  // By keyboard: ← folds a group's runs away, → lists them.
+  await groupRow(page, 'lr sweep').focus();
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.locator('tr.member')).toHaveCount(0);
+  await groupRow(page, /repeat ×2/).focus();
+  await page.keyboard.press('ArrowRight');
   await expect(page.locator('tr.member')).toHaveCount(2);
   const first = page.locator('tr.member').first();
   const firstId = Number(await first.getAttribute('data-run-id'));
