@@ -126,6 +126,10 @@ test('a repeat and a sweep: queued from the Train view, grouped in Runs, compare
   await expect(page.locator('tr.member')).toHaveCount(0);
   await groupRow(page, /repeat ×2/).focus();
   await page.keyboard.press('ArrowRight');
+  // A repeat's panel: each figure as mean ± std over its completed runs.
+  await page.keyboard.press('Enter');
+  const repeatSummary = page.getByRole('table', { name: 'Repeat summary' });
+  await expect(repeatSummary.locator('tr[data-key="bestValLoss"] td').first()).toHaveText(/^\d\.\d{4} ± \d\.\d{4} \(n=2\)$/);
   await expect(page.locator('tr.member')).toHaveCount(2);
   const first = page.locator('tr.member').first();
   const firstId = Number(await first.getAttribute('data-run-id'));
