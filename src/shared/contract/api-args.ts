@@ -35,7 +35,10 @@ export const apiArgs = {
   resumeRun: z.tuple([runIdSchema]),
   moveQueuedRun: z.tuple([
     runIdSchema,
-    z.number({ error: 'position must be a number' }).int({ error: 'position must be a whole number' }).min(1, { error: 'position must be 1 or more' }),
+    z
+      .number({ error: 'position must be a number' })
+      .int({ error: 'position must be a whole number' })
+      .min(1, { error: 'position must be 1 or more' }),
   ]),
   startGroup: z.tuple([startGroupSchema]),
   listGroups: z.tuple([]),

@@ -24,11 +24,9 @@ export const MAX_GROUP_RUNS = 200;
 const sweepValueSchema = z.union([z.number().finite(), z.string().trim().min(1).max(60)], { error: 'a swept value is a number or a word' });
 
 export const sweepAxisSchema = z.strictObject({
-  key: z
-    .string({ error: 'a swept setting needs a key' })
-    .regex(/^(learningRate|optimizer|batchSize|epochs|momentum|layer[1-9][0-9]?\.[a-zA-Z]+)$/, {
-      error: 'a swept setting is learningRate, optimizer, batchSize, epochs, momentum or layer<N>.<field>',
-    }),
+  key: z.string({ error: 'a swept setting needs a key' }).regex(/^(learningRate|optimizer|batchSize|epochs|momentum|layer[1-9][0-9]?\.[a-zA-Z]+)$/, {
+    error: 'a swept setting is learningRate, optimizer, batchSize, epochs, momentum or layer<N>.<field>',
+  }),
   values: z
     .array(sweepValueSchema)
     .min(1, { error: 'a swept setting needs at least one value' })
