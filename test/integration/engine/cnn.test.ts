@@ -79,7 +79,7 @@ describe('convolutional networks train in the trainer process', () => {
     const { messages, code, stderr } = await runTrainer(model);
     expect(code, stderr).toBe(0);
     expect(ofType(messages, 'failed')).toEqual([]);
-    expect(messages.at(-1)).toEqual({ type: 'finished', status: 'completed' });
+    expect(messages.at(-1)).toEqual({ type: 'finished', status: 'completed', peakRssBytes: expect.any(Number) });
     const [started] = ofType(messages, 'started');
     expect(started.dataset).toMatchObject({ trainCount: 800, validationCount: 200 });
     const epochs = ofType(messages, 'epoch');

@@ -277,7 +277,7 @@ describe('the trainer saving the model', () => {
       const types = messages.map((m) => m.type);
       expect(types.slice(-3)).toEqual(['test', 'model-saved', 'finished']);
       expect(messages.find((m) => m.type === 'model-saved')).toEqual({ type: 'model-saved', path: dir, weights: 'final' });
-      expect(messages.at(-1)).toEqual({ type: 'finished', status: 'completed' });
+      expect(messages.at(-1)).toEqual({ type: 'finished', status: 'completed', peakRssBytes: expect.any(Number) });
       expect(readdirSync(join(dir, '..'))).toEqual(['run-7']);
       expect(readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
     } finally {
@@ -294,7 +294,7 @@ describe('the trainer saving the model', () => {
       expect(code).toBe(0);
       expect(messages.some((m) => m.type === 'model-saved')).toBe(false);
       expect(messages.some((m) => m.type === 'test')).toBe(true);
-      expect(messages.at(-1)).toEqual({ type: 'finished', status: 'completed' });
+      expect(messages.at(-1)).toEqual({ type: 'finished', status: 'completed', peakRssBytes: expect.any(Number) });
       const lines = stderr.split('\n').filter((l) => l.includes('could not be saved'));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^Run 7: the trained model could not be saved to .*not-a-folder/);

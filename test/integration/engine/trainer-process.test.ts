@@ -60,7 +60,7 @@ describe('trainer process (child_process.fork)', () => {
     const { messages, code } = await runTrainer(job());
     expect(code).toBe(0);
     expect(messages.map((m) => m.type)[0]).toBe('started');
-    expect(messages.at(-1)).toEqual({ type: 'finished', status: 'completed' });
+    expect(messages.at(-1)).toEqual({ type: 'finished', status: 'completed', peakRssBytes: expect.any(Number) });
 
     const [started] = ofType(messages, 'started');
     expect(started.environment.backend).toMatch(/^(tensorflow|wasm|cpu)$/);
@@ -117,7 +117,12 @@ describe('trainer process (child_process.fork)', () => {
       expect(stopped).toBeLessThan(20);
       const losses = epochs.map((e) => e.valLoss!);
       const best = losses.indexOf(Math.min(...losses)) + 1;
-      expect(messages.at(-1)).toEqual({ type: 'finished', status: 'completed', stopReason: `stopped early at epoch ${stopped} (best ${best})` });
+      expect(messages.at(-1)).toEqual({
+        type: 'finished',
+        status: 'completed',
+        stopReason: `stopped early at epoch ${stopped} (best ${best})`,
+        peakRssBytes: expect.any(Number),
+      });
       expect(ofType(messages, 'test')[0].weights).toBe('best');
       expect(ofType(messages, 'model-saved')).toEqual([{ type: 'model-saved', path: modelDir, weights: 'best' }]);
       expect(existsSync(join(modelDir, 'model.json'))).toBe(true);
@@ -148,7 +153,7 @@ describe('trainer process (child_process.fork)', () => {
       },
     });
     expect(code).toBe(0);
-    expect(messages.at(-1)).toEqual({ type: 'finished', status: 'cancelled' });
+    expect(messages.at(-1)).toEqual({ type: 'finished', status: 'cancelled', peakRssBytes: expect.any(Number) });
     expect(ofType(messages, 'test')).toHaveLength(0);
     expect(ofType(messages, 'epoch').length).toBeLessThan(5);
   });
