@@ -1,8 +1,10 @@
-/** A comparison saved under a name, to reopen the same runs side by side. */
+/** A comparison saved under a name, to reopen the same runs and groups side by side. */
 export interface SavedComparison {
   id: number;
   name: string;
   runIds: number[];
+  /** Repeats and sweeps compared beside the runs, each as its mean ± std ([] for a comparison saved before groups could be). */
+  groupIds: number[];
   /** View options (x-axis, smoothing, log scale, metrics shown). */
   options: ComparisonOptions;
   createdAt: string;

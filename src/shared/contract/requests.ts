@@ -89,12 +89,23 @@ export const comparisonOptionsSchema = z.strictObject({
   onlyDifferences: z.boolean().optional(),
 });
 
-export const saveComparisonSchema = z.strictObject({
-  id: z.number().int().positive().optional(),
-  name: z.string().trim().min(1, { error: 'a comparison needs a name' }).max(120),
-  runIds: z.array(runIdSchema).min(2, { error: 'a comparison needs at least 2 runs' }).max(16, { error: 'at most 16 runs side by side' }),
-  options: comparisonOptionsSchema,
-});
+const groupIdSchema = z
+  .number({ error: 'group id must be a number' })
+  .refine((n) => Number.isInteger(n) && n > 0, { error: 'group id must be a positive whole number' });
+
+/** Runs and groups (repeats and sweeps, each drawn as its mean ± std): at least 2 items in all. Saved before groups: runIds only. */
+export const saveComparisonSchema = z
+  .strictObject({
+    id: z.number().int().positive().optional(),
+    name: z.string().trim().min(1, { error: 'a comparison needs a name' }).max(120),
+    runIds: z.array(runIdSchema).max(16, { error: 'at most 16 runs side by side' }),
+    groupIds: z.array(groupIdSchema).max(16, { error: 'at most 16 groups side by side' }).optional(),
+    options: comparisonOptionsSchema,
+  })
+  .refine((c) => c.runIds.length + (c.groupIds?.length ?? 0) >= 2, {
+    error: 'a comparison needs at least 2 runs or groups',
+    path: ['runIds'],
+  });
 export type SaveComparisonRequest = z.infer<typeof saveComparisonSchema>;
 
 export const saveFileSchema = z.strictObject({

@@ -1,13 +1,21 @@
 /**
- * The data behind the comparison charts, for every selected run at once: a tidy
- * CSV (one row per run × epoch × metric), the same as JSON with each run's label,
- * settings, epoch-0 baseline and layer signals, and the layer signals as a CSV of
- * their own. Pure: the renderer downloads it, the CLI writes it.
+ * The data behind the comparison charts, for every selected run (and repeat or sweep)
+ * at once: a tidy CSV (one row per run × epoch × metric, and per group × epoch × metric
+ * its mean, std and n), the same as JSON with each run's label, settings, epoch-0
+ * baseline and layer signals, and the layer signals as a CSV of their own. Pure: the
+ * renderer downloads it, the CLI writes it.
  */
 import { architectureSummary } from '../model/architecture';
 import { cumulativeSeconds, METRIC_LABELS, METRICS, metricValue, runColor, runLabels, smooth, type Metric } from './compare';
+import { groupCurves, meanStd, type GroupCurvePoint } from './groups';
 import { summarizeModel } from '../model/model-math';
-import type { EpochMetrics, LayerStat, RunDetail } from '../contract/runs';
+import type { EpochMetrics, LayerStat, RunDetail, RunGroup } from '../contract/runs';
+
+/** A repeat or sweep in a comparison, with the details of its runs (drawn as its mean ± std). */
+export interface ComparedGroup {
+  group: Pick<RunGroup, 'id' | 'name' | 'kind'>;
+  runs: RunDetail[];
+}
 
 export interface ExportDataOptions {
   /** TensorBoard smoothing weight in [0, 1); 0 = raw (the smoothed column equals the value). */
@@ -18,9 +26,50 @@ export interface ExportDataOptions {
    * other rows are the same with or without it). Off by default: epochs are 1..n.
    */
   baseline?: boolean;
+  /**
+   * Repeats and sweeps compared beside the runs, after them in colour order (their
+   * colours follow the runs'): each one's mean, std and n per epoch and metric.
+   */
+  groups?: ComparedGroup[];
 }
 
 export const CSV_HEADER = ['run_id', 'run', 'epoch', 'seconds', 'metric', 'value', 'smoothed'] as const;
+/** With groups the CSV has two more columns; a run's row leaves them empty. */
+export const GROUP_CSV_HEADER = [...CSV_HEADER, 'std', 'n'] as const;
+
+/** A group's id in the run_id column: "group:4", never taken for a run's number. */
+export const groupRowId = (id: number) => `group:${id}`;
+
+/** A group's curves for every metric, over the epochs any of its runs reached, with the mean seconds of training up to each. */
+function groupSeriesOf(runs: RunDetail[], smoothing: number) {
+  const curves = Object.fromEntries(METRICS.map((m) => [m, new Map(groupCurves(runs, m).map((p) => [p.epoch, p]))])) as Record<
+    Metric,
+    Map<number, GroupCurvePoint>
+  >;
+  const reached = new Map<number, number[]>();
+  for (const r of runs) {
+    const secs = cumulativeSeconds(r.epochs);
+    r.epochs.forEach((e, i) => reached.set(e.epoch, [...(reached.get(e.epoch) ?? []), secs[i]]));
+  }
+  const epochs = [...reached.keys()].sort((a, b) => a - b);
+  const seconds = epochs.map((e) => meanStd(reached.get(e)!).mean);
+  const metrics = Object.fromEntries(
+    METRICS.map((m) => {
+      const points = epochs.map((e) => curves[m].get(e) ?? null);
+      return [
+        m,
+        {
+          points,
+          smoothed: smooth(
+            points.map((p) => p?.mean ?? null),
+            smoothing,
+          ),
+        },
+      ];
+    }),
+  ) as Record<Metric, { points: (GroupCurvePoint | null)[]; smoothed: (number | null)[] }>;
+  return { epochs, seconds, metrics };
+}
 
 /**
  * One CSV field: quoted when it holds a comma, quote or line break (RFC 4180).
@@ -51,16 +100,26 @@ function seriesOf(run: RunDetail, smoothing: number) {
  * `run_id,run,epoch,seconds,metric,value,smoothed`: run by run, epoch by epoch,
  * the four metrics each; `run` is the legend label (names first: runLabels), `seconds` the training time
  * up to the end of that epoch, an empty cell a value that was not recorded.
+ *
+ * With groups (`o.groups`, non-empty) two columns follow, `std,n`, and after the runs
+ * come the groups' rows, group by group, epoch by epoch, the four metrics each:
+ * `run_id` is "group:<id>", `run` the group's name, `seconds` the mean training time
+ * up to that epoch over its runs that reached it, `value` the mean over those runs
+ * (groupCurves), `smoothed` that mean smoothed, `std` the sample standard deviation
+ * and `n` how many runs have the value (n 0, value empty: none recorded it). A run's
+ * row keeps its columns as without groups and leaves `std` and `n` empty.
  */
 export function tidyCsv(runs: RunDetail[], o: ExportDataOptions = {}): string {
   const labels = runLabels(runs);
-  const lines = [CSV_HEADER.join(',')];
+  const groups = o.groups ?? [];
+  const extra = groups.length ? ',,' : '';
+  const lines = [(groups.length ? GROUP_CSV_HEADER : CSV_HEADER).join(',')];
   runs.forEach((run, i) => {
     const { seconds, metrics } = seriesOf(run, o.smoothing ?? 0);
     if (o.baseline && run.baseline) {
       for (const m of METRICS) {
         const v = metricValue(run.baseline, m);
-        lines.push([run.id, labels[i], 0, 0, m, v, v].map((x) => csvField(x as string | number | null)).join(','));
+        lines.push([run.id, labels[i], 0, 0, m, v, v].map((x) => csvField(x as string | number | null)).join(',') + extra);
       }
     }
     run.epochs.forEach((e, j) => {
@@ -68,11 +127,24 @@ export function tidyCsv(runs: RunDetail[], o: ExportDataOptions = {}): string {
         lines.push(
           [run.id, labels[i], e.epoch, seconds[j], m, metrics[m].raw[j], metrics[m].smoothed[j]]
             .map((v) => csvField(v as string | number | null))
-            .join(','),
+            .join(',') + extra,
         );
       }
     });
   });
+  for (const { group, runs: members } of groups) {
+    const { epochs, seconds, metrics } = groupSeriesOf(members, o.smoothing ?? 0);
+    epochs.forEach((epoch, j) => {
+      for (const m of METRICS) {
+        const p = metrics[m].points[j];
+        lines.push(
+          [groupRowId(group.id), group.name, epoch, seconds[j], m, p?.mean ?? null, metrics[m].smoothed[j], p?.std ?? null, p?.n ?? 0]
+            .map((v) => csvField(v))
+            .join(','),
+        );
+      }
+    });
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -217,15 +289,34 @@ export interface ChartDataRun {
   }[];
 }
 
+/** A repeat or sweep: per epoch and metric, the mean over its runs that reached it, its smoothed curve, sample std and n. */
+export interface ChartDataGroup {
+  id: number;
+  name: string;
+  kind: RunGroup['kind'];
+  /** Its runs, in the group's order. */
+  runIds: number[];
+  /** After the runs' colours, as the comparison draws it. */
+  color: string;
+  epochs: {
+    epoch: number;
+    /** Mean training time up to the end of this epoch over the runs that reached it. */
+    seconds: number | null;
+    values: Record<Metric, { mean: number | null; smoothed: number | null; std: number | null; n: number }>;
+  }[];
+}
+
 export interface ChartData {
   format: 'layerlab-chart-data';
   version: 1;
   smoothing: number;
   metrics: { key: Metric; label: string }[];
   runs: ChartDataRun[];
+  /** Repeats and sweeps compared beside the runs (none: []). */
+  groups: ChartDataGroup[];
 }
 
-/** The same data as tidyCsv, as objects, with each run's label and settings. */
+/** The same data as tidyCsv, as objects, with each run's label and settings, and each group's mean ± std. */
 export function chartDataJson(runs: RunDetail[], o: ExportDataOptions = {}): ChartData {
   const smoothing = o.smoothing ?? 0;
   const labels = runLabels(runs);
@@ -261,6 +352,26 @@ export function chartDataJson(runs: RunDetail[], o: ExportDataOptions = {}): Cha
           values: Object.fromEntries(
             METRICS.map((m) => [m, { value: metrics[m].raw[j], smoothed: metrics[m].smoothed[j] }]),
           ) as ChartDataRun['epochs'][number]['values'],
+        })),
+      };
+    }),
+    groups: (o.groups ?? []).map(({ group, runs: members }, i) => {
+      const { epochs, seconds, metrics } = groupSeriesOf(members, smoothing);
+      return {
+        id: group.id,
+        name: group.name,
+        kind: group.kind,
+        runIds: members.map((r) => r.id),
+        color: runColor(runs.length + i),
+        epochs: epochs.map((epoch, j) => ({
+          epoch,
+          seconds: seconds[j],
+          values: Object.fromEntries(
+            METRICS.map((m) => {
+              const p = metrics[m].points[j];
+              return [m, { mean: p?.mean ?? null, smoothed: metrics[m].smoothed[j], std: p?.std ?? null, n: p?.n ?? 0 }];
+            }),
+          ) as ChartDataGroup['epochs'][number]['values'],
         })),
       };
     }),

@@ -1,6 +1,7 @@
 /**
- * A comparison as one self-contained HTML file: the four charts as inline SVG,
- * the summary, settings and architecture tables, and for each run evaluated its
+ * A comparison as one self-contained HTML file: the four charts as inline SVG
+ * (each repeat or sweep as its mean curve in a ± std band), the summary (groups as
+ * mean ± std), settings and architecture tables, and for each run evaluated its
  * confusion matrix, per-class figures and most confused pairs. No scripts and no external
  * references of any kind, so it opens offline, in a mail client or an archive,
  * and prints to PDF as it is.
@@ -14,13 +15,17 @@ import {
   runColor,
   runLabels,
   settingsTable,
+  smooth,
   summaryTable,
+  type Metric,
   type SummaryRow,
 } from './compare';
 import type { RunDetail } from '../contract/runs';
 import type { RunEvaluation } from '../contract/evaluation';
 import { confusedPairText, confusionSvg } from './evaluation';
-import { escapeXml, svgLineChart } from './svg-chart';
+import type { ComparedGroup } from './export-data';
+import { formatMeanStd, groupCurves, groupSummary, type GroupSummaryRow } from './groups';
+import { escapeXml, svgLineChart, type LineSeries } from './svg-chart';
 
 export interface ReportOptions {
   title?: string;
@@ -34,6 +39,41 @@ export interface ReportOptions {
    * confused pairs. Evaluations of other runs are left out.
    */
   evaluations?: RunEvaluation[];
+  /**
+   * Repeats and sweeps compared beside the runs, coloured after them: each a mean
+   * curve in a ± std band in the charts, and a mean ± std column in the summary.
+   */
+  groups?: ComparedGroup[];
+}
+
+/**
+ * A group's mean curve (epochs on x) with its band from mean − std to mean + std
+ * (groupCurves), smoothed as the runs' curves are; the raw mean stays faint behind and
+ * the marker sits on the best raw mean.
+ */
+export function groupLineSeries(g: ComparedGroup, metric: Metric, color: string, smoothing = 0): LineSeries {
+  const curve = groupCurves(g.runs, metric);
+  const raw = curve.map((p) => p.mean);
+  const mean = smooth(raw, smoothing);
+  const upper = smooth(
+    curve.map((p) => p.mean + p.std),
+    smoothing,
+  );
+  const lower = smooth(
+    curve.map((p) => p.mean - p.std),
+    smoothing,
+  );
+  let best = -1;
+  raw.forEach((v, i) => {
+    if (best < 0 || (higherIsBetter(metric) ? v > raw[best] : v < raw[best])) best = i;
+  });
+  return {
+    label: g.group.name,
+    color,
+    points: curve.map((p, i) => ({ x: p.epoch, y: mean[i], raw: raw[i] })),
+    best: best < 0 ? null : { x: curve[best].epoch, y: raw[best] },
+    band: curve.map((p, i) => ({ x: p.epoch, lower: lower[i], upper: upper[i] })),
+  };
 }
 
 const esc = escapeXml;
@@ -48,6 +88,7 @@ const STYLE = `
   .runs { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 6px 20px; }
   .runs li { display: flex; align-items: center; gap: 6px; }
   .swatch { display: inline-block; width: 14px; height: 14px; border-radius: 3px; flex: none; }
+  .swatch.band { opacity: 0.5; }
   .muted { color: #59636e; }
   .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
   .charts figure { margin: 0; border: 1px solid #d8dee4; border-radius: 6px; padding: 4px; }
@@ -86,6 +127,23 @@ const fmt = (v: number | string | null, key?: string): string => {
   return v.toFixed(4);
 };
 
+/** A group's figure as mean ± std (n), as the Compare view's summary shows it: accuracies in percent. */
+function groupCell(key: string, row: GroupSummaryRow | undefined): string {
+  if (!row || row.mean === null || row.n === 0) return '—';
+  if (!/Accuracy$/.test(key)) return formatMeanStd(row.mean, row.std, row.n, row.digits);
+  // formatMeanStd's layout, in percent.
+  const percent = (v: number) => `${(v * 100).toFixed(2)}%`;
+  return row.n === 1 || row.std === null ? `${percent(row.mean)} (n=${row.n})` : `${percent(row.mean)} ± ${percent(row.std)} (n=${row.n})`;
+}
+
+const groupHeader = (groups: ComparedGroup[], colors: string[]) =>
+  groups
+    .map(
+      (g, i) =>
+        `<th scope="col" class="group"><span class="swatch band" style="background:${esc(colors[i])}"></span> ${esc(g.group.name)}<br><span class="muted">${esc(g.group.kind)} · mean ± std</span></th>`,
+    )
+    .join('');
+
 /** Beside a run's label: "#7 adam run" — only "#7" for a named run, whose label already starts with its name. */
 function idAndName(r: RunDetail): string {
   return r.named && r.name.trim() ? `#${r.id}` : `#${r.id} ${esc(r.name)}`;
@@ -100,20 +158,24 @@ function runHeader(runs: RunDetail[], labels: string[]): string {
     .join('');
 }
 
-function summarySection(runs: RunDetail[], labels: string[], rows: SummaryRow[]): string {
+function summarySection(runs: RunDetail[], labels: string[], rows: SummaryRow[], groups: ComparedGroup[], groupColors: string[]): string {
+  // Over each group's completed runs, as the Compare view counts them.
+  const groupRows = groups.map((g) => new Map(groupSummary(g.runs.filter((r) => r.status === 'completed')).map((row) => [row.key as string, row])));
   const body = rows
     .map((row) => {
+      const groupCells = groupRows.map((byKey) => `<td class="num group-cell">${esc(groupCell(row.key, byKey.get(row.key)))}</td>`).join('');
       const cells = row.values
         .map((v, i) => {
           const cls = [typeof v === 'number' ? 'num' : '', row.best === i ? 'best' : ''].filter(Boolean).join(' ');
           return `<td${cls ? ` class="${cls}"` : ''}>${esc(fmt(v, row.key))}</td>`;
         })
         .join('');
-      return `<tr><th scope="row">${esc(row.label)}</th>${cells}</tr>`;
+      return `<tr data-key="${esc(row.key)}"><th scope="row">${esc(row.label)}</th>${cells}${groupCells}</tr>`;
     })
     .join('\n');
-  return `<table class="summary"><thead><tr><th></th>${runHeader(runs, labels)}</tr></thead><tbody>\n${body}\n</tbody></table>
-<p class="muted">Bold: the best run for that figure. The best epoch is the one with the lowest validation loss (as Keras's EarlyStopping picks it).</p>`;
+  const groupNote = groups.length ? ' A repeat’s or sweep’s column: mean ± sample standard deviation over its completed runs, and how many (n).' : '';
+  return `<table class="summary"><thead><tr><th></th>${runHeader(runs, labels)}${groupHeader(groups, groupColors)}</tr></thead><tbody>\n${body}\n</tbody></table>
+<p class="muted">Bold: the best run for that figure. The best epoch is the one with the lowest validation loss (as Keras's EarlyStopping picks it).${groupNote}</p>`;
 }
 
 function settingsSection(runs: RunDetail[], labels: string[]): string {
@@ -144,13 +206,16 @@ function architectureSection(runs: RunDetail[], labels: string[]): string {
 <table class="architecture"><thead><tr><th>Layer</th>${runHeader(runs, labels)}<th>What differs</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-function chartsSection(runs: RunDetail[], smoothing: number): string {
+function chartsSection(runs: RunDetail[], smoothing: number, groups: ComparedGroup[], groupColors: string[]): string {
   const figures = METRICS.map((metric) => {
     const svg = svgLineChart({
       title: METRIC_LABELS[metric],
       xLabel: 'Epoch',
       yLabel: METRIC_LABELS[metric],
-      series: chartSeries(runs, metric, { xAxis: 'epoch', smoothing }),
+      series: [
+        ...chartSeries(runs, metric, { xAxis: 'epoch', smoothing }),
+        ...groups.map((g, i) => groupLineSeries(g, metric, groupColors[i], smoothing)),
+      ],
       bestLabel: (s, best) => `${s.label}: best ${higherIsBetter(metric) ? 'highest' : 'lowest'} at epoch ${best.x}, ${best.y.toFixed(4)}`,
       width: 640,
       height: 400,
@@ -200,16 +265,32 @@ function evaluationsSection(runs: RunDetail[], labels: string[], evaluations: Ru
 export function comparisonReportHtml(runs: RunDetail[], o: ReportOptions = {}): string {
   const labels = runLabels(runs);
   const smoothing = o.smoothing ?? 0;
-  const title = o.title?.trim() || `Comparison of ${runs.length} run${runs.length === 1 ? '' : 's'}`;
+  const groups = o.groups ?? [];
+  const groupColors = groups.map((_, i) => runColor(runs.length + i));
+  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const counted = [
+    runs.length || !groups.length ? count(runs.length, 'run', 'runs') : '',
+    groups.length ? count(groups.length, 'group', 'groups') : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  const title = o.title?.trim() || `Comparison of ${counted}`;
   const meta = [
     o.generatedAt ? `Made ${esc(o.generatedAt)}` : '',
     smoothing > 0 ? `curves smoothed (weight ${smoothing}), raw values faint behind them` : 'raw curves, no smoothing',
     'dots mark each run’s best epoch',
+    groups.length ? 'each repeat or sweep is its mean over its runs in a band of ± one standard deviation' : '',
   ].filter(Boolean);
   const runList = runs
     .map(
       (r, i) =>
         `<li><span class="swatch" style="background:${esc(runColor(i))}"></span><strong>${esc(labels[i])}</strong> <span class="muted">${idAndName(r)} · ${esc(r.status)} · ${r.epochs.length}/${r.config.epochs} epochs</span></li>`,
+    )
+    .join('\n');
+  const groupList = groups
+    .map(
+      (g, i) =>
+        `<li class="group"><span class="swatch band" style="background:${esc(groupColors[i])}"></span><strong>${esc(g.group.name)}</strong> <span class="muted">${esc(g.group.kind)} · mean ± std over ${count(g.runs.length, 'run', 'runs')} (${g.runs.map((r) => `#${r.id}`).join(' ')})</span></li>`,
     )
     .join('\n');
   const evaluations = evaluationsSection(runs, labels, o.evaluations ?? []);
@@ -229,16 +310,13 @@ export function comparisonReportHtml(runs: RunDetail[], o: ReportOptions = {}): 
 <h1>${esc(title)}</h1>
 <p class="meta">${meta.join(' · ')}</p>
 <ul class="runs">
-${runList}
+${[runList, groupList].filter(Boolean).join('\n')}
 </ul>
 <h2>Curves</h2>
-${chartsSection(runs, smoothing)}
+${chartsSection(runs, smoothing, groups, groupColors)}
 <h2>Summary</h2>
-${summarySection(runs, labels, summaryTable(runs))}
-<h2>Settings</h2>
-${settingsSection(runs, labels)}
-<h2>Architecture</h2>
-${architectureSection(runs, labels)}
+${summarySection(runs, labels, summaryTable(runs), groups, groupColors)}
+${runs.length ? `<h2>Settings</h2>\n${settingsSection(runs, labels)}\n<h2>Architecture</h2>\n${architectureSection(runs, labels)}` : ''}
 ${evaluations ? `<h2>Predictions</h2>\n${evaluations}` : ''}
 ${notes.length ? `<h2>Notes</h2>\n<ul>\n${notes.join('\n')}\n</ul>` : ''}
 </body>

@@ -1,7 +1,8 @@
 /**
  * A line chart as a standalone SVG document: title, axis titles, nice ticks,
  * a legend naming every series, the raw curve faint behind the smoothed one,
- * best-epoch markers. Pure string building (no DOM), so the renderer's "Save as
+ * best-epoch markers, and for a group of runs (a repeat or sweep) its mean curve
+ * inside a translucent band from mean − std to mean + std. Pure string building (no DOM), so the renderer's "Save as
  * SVG", the HTML report and the CLI all draw the same picture.
  */
 
@@ -11,6 +12,13 @@ export interface LinePoint {
   y: number | null;
   /** The unsmoothed value, drawn faintly behind the curve where it differs from y. */
   raw?: number | null;
+}
+
+/** Where a group's band runs at one x: mean − std and mean + std; null where nothing was recorded (the band breaks there). */
+export interface BandPoint {
+  x: number;
+  lower: number | null;
+  upper: number | null;
 }
 
 /**
@@ -25,6 +33,11 @@ export interface LineSeries {
   faint?: boolean;
   /** The best epoch (raw value), marked on the curve. */
   best?: { x: number; y: number } | null;
+  /**
+   * A group's spread: drawn as a translucent polygon in the series' colour behind
+   * every curve, and the legend names the series "… (mean ± std)" with a band swatch.
+   */
+  band?: BandPoint[];
 }
 
 export interface SvgChartOptions {
@@ -162,6 +175,12 @@ export function svgLineChart(o: SvgChartOptions): string {
       xs.push(p.x);
       for (const y of [p.y, p.raw ?? null]) if (usable(y, log)) ys.push(y);
     }
+    for (const b of s.band ?? []) {
+      if (!Number.isFinite(b.x)) continue;
+      xs.push(b.x);
+      // On a log axis a band reaching 0 or below is cut at the axis' bottom: only its top counts for the domain.
+      for (const y of [b.lower, b.upper]) if (usable(y, log)) ys.push(y);
+    }
   }
   for (const m of markers) ys.push(m.y);
   const empty = ys.length === 0;
@@ -178,8 +197,9 @@ export function svgLineChart(o: SvgChartOptions): string {
   const plotWidth = W - left - right;
   const legendItems = o.series.map((s) => {
     const maxChars = Math.max(4, Math.floor((W - 60) / (12 * 0.56)));
-    const text = s.label.length > maxChars ? `${s.label.slice(0, maxChars - 1)}…` : s.label;
-    return { text, color: s.color, width: 28 + textWidth(text, 12) + 18 };
+    const label = s.band ? `${s.label} (mean ± std)` : s.label;
+    const text = label.length > maxChars ? `${label.slice(0, maxChars - 1)}…` : label;
+    return { text, color: s.color, band: s.band !== undefined, width: 28 + textWidth(text, 12) + 18 };
   });
   const legendRows: (typeof legendItems)[] = [];
   for (const item of legendItems) {
@@ -198,6 +218,23 @@ export function svgLineChart(o: SvgChartOptions): string {
   const sy = log
     ? (y: number) => plotBottom - ((Math.log10(y) - Math.log10(yAxis.min)) / (Math.log10(yAxis.max) - Math.log10(yAxis.min))) * plotHeight
     : (y: number) => plotBottom - ((y - yAxis.min) / (yAxis.max - yAxis.min)) * plotHeight;
+
+  /** A band's unbroken stretches; on a log axis a lower edge at or below 0 is drawn at the axis' bottom. */
+  const bandStretches = (band: BandPoint[]) => {
+    const stretches: { x: number; lower: number; upper: number }[][] = [];
+    let current: { x: number; lower: number; upper: number }[] = [];
+    for (const b of band) {
+      const lower = log && b.lower !== null && Number.isFinite(b.lower) && b.lower <= 0 ? yAxis.min : b.lower;
+      if (!Number.isFinite(b.x) || !usable(lower, log) || !usable(b.upper, log)) {
+        if (current.length) stretches.push(current);
+        current = [];
+        continue;
+      }
+      current.push({ x: b.x, lower, upper: b.upper });
+    }
+    if (current.length) stretches.push(current);
+    return stretches;
+  };
 
   /** Path data with a break at every missing value; lone points come back separately to be drawn as dots. */
   const trace = (points: LinePoint[], y: (p: LinePoint) => number | null) => {
@@ -256,6 +293,28 @@ export function svgLineChart(o: SvgChartOptions): string {
   );
   if (empty) out.push(`<text x="${r2(left + plotWidth / 2)}" y="${r2(yMid)}" text-anchor="middle" fill="${MUTED}">No values recorded yet</text>`);
 
+  // Bands behind every curve: one polygon per unbroken stretch, along the top left to right and back along the bottom.
+  const bandSeries = o.series.filter((s) => s.band?.length);
+  if (bandSeries.length) {
+    out.push('<g class="bands">');
+    for (const s of bandSeries) {
+      out.push(`<g class="band" data-label="${escapeXml(s.label)}" fill="${escapeXml(s.color)}" stroke="${escapeXml(s.color)}">`);
+      for (const stretch of bandStretches(s.band!)) {
+        const top = stretch.map((b) => `${r2(sx(b.x))},${r2(sy(b.upper))}`);
+        const bottom = stretch.map((b) => `${r2(sx(b.x))},${r2(sy(b.lower))}`).reverse();
+        if (stretch.length === 1) {
+          // One epoch: the spread as an error bar.
+          const x = r2(sx(stretch[0].x));
+          out.push(
+            `<line class="band-bar" x1="${x}" x2="${x}" y1="${r2(sy(stretch[0].upper))}" y2="${r2(sy(stretch[0].lower))}" stroke-width="6" stroke-opacity="0.25"/>`,
+          );
+        } else out.push(`<polygon class="band" points="${[...top, ...bottom].join(' ')}" fill-opacity="0.18" stroke="none"/>`);
+      }
+      out.push('</g>');
+    }
+    out.push('</g>');
+  }
+
   // Raw curves first (faint), then the smoothed ones over them.
   for (const s of o.series) {
     out.push(
@@ -292,8 +351,11 @@ export function svgLineChart(o: SvgChartOptions): string {
       let x = Math.max(8, (W - rowWidth) / 2);
       const y = plotBottom + 62 + r * 20;
       for (const item of row) {
+        const swatch = item.band
+          ? `<rect class="band-swatch" x="${r2(x)}" y="${r2(y - 10)}" width="22" height="12" fill="${escapeXml(item.color)}" fill-opacity="0.18"/>`
+          : '';
         out.push(
-          `<g class="legend-item"><line x1="${r2(x)}" x2="${r2(x + 22)}" y1="${r2(y - 4)}" y2="${r2(y - 4)}" stroke="${escapeXml(item.color)}" stroke-width="3"/>` +
+          `<g class="legend-item">${swatch}<line x1="${r2(x)}" x2="${r2(x + 22)}" y1="${r2(y - 4)}" y2="${r2(y - 4)}" stroke="${escapeXml(item.color)}" stroke-width="3"/>` +
             `<text x="${r2(x + 28)}" y="${r2(y)}">${escapeXml(item.text)}</text></g>`,
         );
         x += item.width;

@@ -9,6 +9,10 @@ import * as m002 from '../../../src/core/store/migrations/002-designs';
 import * as m003 from '../../../src/core/store/migrations/003-history';
 import * as m004 from '../../../src/core/store/migrations/004-signals';
 import * as m005 from '../../../src/core/store/migrations/005-evaluations';
+import * as m006 from '../../../src/core/store/migrations/006-process-identity';
+import * as m007 from '../../../src/core/store/migrations/007-experiments';
+import * as m008 from '../../../src/core/store/migrations/008-comparison-groups';
+import { ComparisonStore } from '../../../src/core/store/comparison-store';
 import { tempDir } from '../../helpers';
 
 let t: ReturnType<typeof tempDir>;
@@ -219,6 +223,22 @@ describe('migrations', () => {
     v5.prepare(`DELETE FROM runs WHERE id = ?`).run(a);
     expect(v5.prepare(`SELECT run_id, split FROM evaluations`).all()).toEqual([{ run_id: b, split: 'test' }]);
     v5.close();
+  });
+
+  it('008 keeps a version-7 saved comparison, which opens with no groups, and saves groups from then on', () => {
+    const path = join(t.dir, 'a.db');
+    const v7 = openDatabase(path, { migrations: [m001, m002, m003, m004, m005, m006, m007] });
+    v7.prepare(
+      `INSERT INTO comparisons (name, run_ids_json, options_json, created_at, updated_at) VALUES ('old one', '[3,4]', '{"smoothing":0.6}', 'then', 'then')`,
+    ).run();
+    v7.close();
+    const v8 = openDatabase(path, { migrations: [m001, m002, m003, m004, m005, m006, m007, m008] });
+    expect(v8.pragma('user_version', { simple: true })).toBe(8);
+    const comparisons = new ComparisonStore(v8);
+    expect(comparisons.list()).toEqual([expect.objectContaining({ name: 'old one', runIds: [3, 4], groupIds: [], options: { smoothing: 0.6 } })]);
+    const saved = comparisons.save({ name: 'with groups', runIds: [3], groupIds: [1, 2], options: {} });
+    expect(comparisons.get(saved.id)).toMatchObject({ runIds: [3], groupIds: [1, 2] });
+    v8.close();
   });
 
   it('a failing migration leaves the database at its previous version', () => {

@@ -6,6 +6,7 @@ import * as m004 from './004-signals';
 import * as m005 from './005-evaluations';
 import * as m006 from './006-process-identity';
 import * as m007 from './007-experiments';
+import * as m008 from './008-comparison-groups';
 
 export interface Migration {
   version: number;
@@ -13,6 +14,6 @@ export interface Migration {
 }
 
 /** In order; each one's version is one more than the previous. */
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -3,15 +3,19 @@
  * offscreen for PNG export, from one spec) and as the shared SVG.
  */
 import { higherIsBetter, METRIC_LABELS, type ChartSeries, type Metric } from '../../../shared/reports/compare';
-import { svgLineChart } from '../../../shared/reports/svg-chart';
+import { svgLineChart, type BandPoint } from '../../../shared/reports/svg-chart';
 import { formatAccuracy, formatDuration } from '../format';
 import type { LineChartSpec } from './line-chart';
 import { chanceGuide } from './run-chart';
 
 export interface CompareChartInput {
   metric: Metric;
-  /** The visible runs' series (hidden ones left out), colours already fixed by position. */
-  series: ChartSeries[];
+  /**
+   * The visible runs' series (hidden ones left out), colours already fixed by position.
+   * A group's mean curve may carry its ± std band, which the SVG draws (on screen and
+   * in the PNG, bandSpec draws the bands).
+   */
+  series: (ChartSeries & { band?: BandPoint[] })[];
   xAxis: 'epoch' | 'time';
   logScale: boolean;
   smoothing: number;

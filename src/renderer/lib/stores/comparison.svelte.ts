@@ -1,6 +1,7 @@
 /**
  * The comparison on screen: which runs (in selection order, which fixes their
- * colours), the view options, the runs' details, and the saved comparisons.
+ * colours) and groups, the view options, the runs' details, and the saved
+ * comparisons (which keep the groups too).
  * The selection and options are mirrored in the address (route.svelte.ts).
  */
 import type { LayerlabEvent } from '../../../shared/contract/api';
@@ -206,8 +207,8 @@ class Comparison {
   }
 
   /**
-   * Save under a name: over the open saved comparison when the name is its own,
-   * else as a new one (the core refuses a name another comparison has).
+   * Save the runs, groups and options under a name: over the open saved comparison
+   * when the name is its own, else as a new one (the core refuses a name another comparison has).
    */
   async save(name: string): Promise<{ ok: true } | { ok: false; message: string }> {
     const trimmed = name.trim();
@@ -218,6 +219,7 @@ class Comparison {
         ...(id !== undefined ? { id } : {}),
         name: trimmed,
         runIds: this.runIds,
+        groupIds: this.groupIds,
         // An automatic smoothing (null) is saved as none: it is worked out again when the comparison is opened.
         options: { ...this.options, smoothing: this.options.smoothing ?? undefined },
       });
@@ -230,8 +232,9 @@ class Comparison {
     }
   }
 
+  /** Reopen a saved comparison; runs and groups deleted since are left out, with a message naming them. */
   openSaved(c: SavedComparison) {
-    this.open(c.runIds, cleanOptions(c.options), c.id);
+    this.open(c.runIds, cleanOptions(c.options), c.id, c.groupIds);
   }
 
   async deleteSaved(id: number) {
