@@ -2,7 +2,8 @@
  * Repeats and sweeps as a user runs them, in browser mode: a Repeat × 2 and a
  * sweep of two learning rates from the Train view, both as group rows in the Runs
  * view, the sweep's ranking, both groups side by side in Compare as mean ± std
- * bands with a "±" summary; then a run named by hand is called by its name in the
+ * bands with a "±" summary, exported as SVG with both bands, saved and reopened
+ * from the saved list with both bands again; then a run named by hand is called by its name in the
  * comparison's legend and in the exported CSV.
  */
 import { readFileSync } from 'node:fs';
@@ -114,6 +115,30 @@ test('a repeat and a sweep: queued from the Train view, grouped in Runs, compare
   for (const cell of await summary.locator('tr[data-key="bestValAccuracy"] td.group-cell').all()) {
     await expect(cell).toHaveText(/^\d+\.\d+% ± \d+\.\d+% \(n=[24]\)$/);
   }
+  // The SVG export draws both bands.
+  await page.getByRole('button', { name: 'Export Validation loss chart', exact: true }).click();
+  const svgDownload = page.waitForEvent('download');
+  await page.getByRole('menuitem', { name: 'SVG image' }).click();
+  const svg = readFileSync((await (await svgDownload).path())!, 'utf8');
+  expect(svg.match(/<polygon class="band"/g)).toHaveLength(2);
+  expect(svg).toContain('lr sweep (mean ± std)');
+
+  // Saved with both groups; one taken out, then the saved comparison reopened from the list: both bands are back.
+  await page.getByRole('button', { name: 'Save comparison…' }).click();
+  const saveDialog = page.getByRole('dialog', { name: 'Save comparison' });
+  await expect(saveDialog).toContainText('Keeps these 2 groups');
+  await saveDialog.getByLabel('Comparison name').fill('two groups');
+  await saveDialog.getByRole('button', { name: 'Save' }).click();
+  await expect(saveDialog).toBeHidden();
+  const saved = page.getByRole('table', { name: 'Saved comparisons' });
+  await expect(saved.locator('tr', { hasText: 'two groups' })).toContainText('lr sweep');
+  await groupsLegend.getByRole('button', { name: 'Remove lr sweep from the comparison' }).click();
+  await expect(chart).toHaveAttribute('data-bands', bands[0]);
+  await page.getByRole('button', { name: 'Open comparison two groups' }).click();
+  await expect(page.getByRole('heading', { name: /Comparison · two groups/ })).toBeVisible();
+  await expect(chart).toHaveAttribute('data-bands', bands.join('\n'));
+  await expect(groupsLegend).toContainText('mean ± std over 4 runs');
+
   // Hiding a group takes its band out of the charts.
   await groupsLegend.getByRole('button', { name: 'lr sweep', exact: true }).click();
   await expect(chart).toHaveAttribute('data-bands', bands[0]);
