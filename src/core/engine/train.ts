@@ -8,6 +8,7 @@ import { type CheckpointState, checkCheckpointFits, type EpochProgress, tensorDa
 import { BestWeights, EarlyStopper, stopReasonText } from './early-stopping';
 import { TrainingDivergedError, TrainingSetupError } from './errors';
 import { argMax, evaluate, type Evaluation, forwardPass, NUM_CLASSES, sampleShape, trainingLoss } from './forward';
+import { DataParallel, parallelThreads } from './parallel/data-parallel';
 import { chooseProbe, LayerProbe } from './probe';
 import { epochOrder } from './shuffle';
 
@@ -69,6 +70,12 @@ export interface TrainOptions {
    * benchmarks compare optimizers through this.
    */
   optimizer?: tf.Optimizer;
+  /**
+   * Threads to train on (default 1, today's single-threaded path). 2 trains
+   * data-parallel when the model and backend allow it (parallel/data-parallel.ts
+   * says which and how); TrainResult.threads tells how many were used.
+   */
+  threads?: number;
 }
 
 /** What shouldStop may ask for besides going on (false). */
@@ -87,6 +94,8 @@ export interface TrainResult {
   weights: 'final' | 'best';
   /** The best epoch by early stopping's monitor; null without early stopping. */
   bestEpoch: number | null;
+  /** The threads that trained (1, or 2 when data-parallel). */
+  threads: number;
 }
 
 /** CPU seconds (user and system) this process has used so far. */
@@ -154,6 +163,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   const resume = opts.resumeFrom ?? null;
   let stopped = false;
+  const threads = parallelThreads(model, opts.threads ?? 1, batchSize);
+  let helper: DataParallel | null = null;
   // Everything a checkpoint holds, read out of the model, the optimizer and the stopper now.
   const capture = async (position: CheckpointState['position'], progress: EpochProgress): Promise<CheckpointState> => {
     const weights = await Promise.all(model.weights.map((w) => tensorData(w.originalName, w.read())));
@@ -190,6 +201,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     stopReason,
     weights,
     bestEpoch: stopper?.bestEpoch ?? null,
+    threads,
   });
 
   try {
@@ -240,6 +252,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       report(await probe.measure(0, null));
     }
 
+    if (threads > 1) helper = await DataParallel.start(model, batchSize);
     const first = resume?.position ?? { epoch: 1, batch: 0 };
     for (let epoch = first.epoch; !stopped && epoch <= config.epochs; epoch++) {
       const started = performance.now();
@@ -274,6 +287,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           const index = order[from + i];
           xBuffer.set(set.images.subarray(index * pixels, (index + 1) * pixels), i * pixels);
           yBuffer[i * NUM_CLASSES + set.labels[index]] = 1;
+        }
+        if (helper) {
+          // Half the batch on each thread, one optimizer step here (see parallel/data-parallel.ts).
+          const step = helper.step(forward, optimizer, xBuffer, yBuffer, n);
+          if (!Number.isFinite(step.loss)) throw divergedError(epoch, number, batches, step.loss, config.learningRate);
+          correct += step.correct;
+          lossSum += step.loss * n;
+          seen += n;
+          opts.onBatch?.({ epoch, batch: number, batches, loss: lossSum / seen, batchLoss: step.loss });
+          if (probe && batchProbe) report(await probe.measure(epoch, number));
+          continue;
         }
         const xs = tf.tensor(xBuffer.subarray(0, n * pixels), [n, ...shape]);
         const ys = tf.tensor2d(yBuffer.subarray(0, n * NUM_CLASSES), [n, NUM_CLASSES]);
@@ -339,6 +363,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const last = epochs.at(-1)?.epoch ?? null;
     if (best && stopper?.bestEpoch != null && stopper.bestEpoch !== last && best.restore()) weights = 'best';
   } finally {
+    await helper?.close();
     if (ownsOptimizer) disposeOptimizer(optimizer);
     probe?.dispose();
     best?.release();

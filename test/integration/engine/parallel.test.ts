@@ -1,0 +1,126 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../../src/core/engine/backend';
+import { buildModel } from '../../../src/core/engine/build-model';
+import type { CheckpointState } from '../../../src/core/engine/checkpoint';
+import { parallelThreads, requestedThreads } from '../../../src/core/engine/parallel/data-parallel';
+import { train, type BatchInfo, type TrainResult } from '../../../src/core/engine/train';
+import { installWasmMatMulFix } from '../../../src/core/engine/wasm-matmul';
+import { loadFashionMnist, splitTrainValidation } from '../../../src/core/data/fashion-mnist';
+import type { TrainValidationSplit } from '../../../src/core/data/types';
+import type { EpochMetrics } from '../../../src/shared/contract/runs';
+import type { ModelSpec } from '../../../src/shared/model/model-spec';
+import { findPreset } from '../../../src/shared/model/presets';
+import type { TrainingConfig } from '../../../src/shared/model/training-config';
+import { SYSTEM_FASHION_MNIST } from '../../helpers';
+
+const seedModel3 = findPreset('seed-model-3')!;
+const config: TrainingConfig = { ...seedModel3.config, limit: 6000, epochs: 2 };
+let data: TrainValidationSplit;
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  installWasmMatMulFix();
+  data = splitTrainValidation((await loadFashionMnist(SYSTEM_FASHION_MNIST)).train, config);
+});
+
+/** Everything but the wall-clock and CPU times, which are never the same twice. */
+const withoutTime = (epochs: EpochMetrics[]) => epochs.map(({ seconds: _, cpuSeconds: _c, ...rest }) => rest);
+
+async function run(threads: number, extra: Partial<Parameters<typeof train>[0]> = {}): Promise<{ result: TrainResult; batches: BatchInfo[] }> {
+  const model = buildModel(seedModel3.model, config.seed);
+  const batches: BatchInfo[] = [];
+  try {
+    const result = await train({ model, config, data, threads, probes: false, onBatch: (b) => batches.push(b), ...extra });
+    return { result, batches };
+  } finally {
+    model.dispose();
+  }
+}
+
+let twoThreads: Promise<{ result: TrainResult; batches: BatchInfo[] }> | null = null;
+/** One uninterrupted two-thread run, shared by the tests that compare against it. */
+const reference = () => (twoThreads ??= run(2));
+
+describe('training seed-model-3 on two threads', () => {
+  it('learns as the single-threaded path does, within float32 rounding at the first step and 1.5 points of accuracy after two epochs', async () => {
+    const one = await run(1);
+    const two = await reference();
+    expect(one.result.threads).toBe(1);
+    expect(two.result.threads).toBe(2);
+    expect(two.batches.length).toBe(one.batches.length);
+    // The same weights and images: the first batch's loss differs only in the order of the sums.
+    const [a, b] = [one.batches[0].batchLoss, two.batches[0].batchLoss];
+    expect(Math.abs(a - b) / a).toBeLessThan(1e-5);
+    const [oneLast, twoLast] = [one.result.epochs.at(-1)!, two.result.epochs.at(-1)!];
+    expect(twoLast.valAccuracy).toBeGreaterThan(0.75);
+    expect(Math.abs(twoLast.valAccuracy! - oneLast.valAccuracy!)).toBeLessThan(0.015);
+    expect(Math.abs(twoLast.accuracy - oneLast.accuracy)).toBeLessThan(0.015);
+    expect(Math.abs(twoLast.loss - oneLast.loss) / oneLast.loss).toBeLessThan(0.05);
+    expect(two.result.epochs[1].loss).toBeLessThan(two.result.epochs[0].loss);
+  });
+
+  it('gives the same run, figure for figure, every time, and leaves no tensor behind', async () => {
+    const before = tf.memory().numTensors;
+    const first = await reference();
+    const second = await run(2);
+    expect(second.result.threads).toBe(2);
+    expect(withoutTime(second.result.epochs)).toEqual(withoutTime(first.result.epochs));
+    expect(second.batches.map((b) => b.batchLoss)).toEqual(first.batches.map((b) => b.batchLoss));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('paused mid-epoch and resumed, ends with the figures of the run that never stopped', async () => {
+    const whole = await reference();
+    let state: CheckpointState | null = null;
+    let seen = 0;
+    const paused = await run(2, {
+      onBatch: () => seen++,
+      shouldStop: () => (seen === 50 ? 'pause' : false),
+      checkpoint: async (s, reason) => {
+        if (reason === 'pause') state = s;
+      },
+    });
+    expect(paused.result.status).toBe('paused');
+    expect(state!.position).toEqual({ epoch: 1, batch: 50 });
+    const resumed = await run(2, { resumeFrom: state! });
+    expect(resumed.result.status).toBe('completed');
+    expect(resumed.result.threads).toBe(2);
+    expect(withoutTime(resumed.result.epochs)).toEqual(withoutTime(whole.result.epochs));
+  });
+
+  it('keeps models it cannot split (Dropout, BatchNormalization) and other backends on one thread', () => {
+    const withDropout: ModelSpec = {
+      ...seedModel3.model,
+      layers: [...seedModel3.model.layers.slice(0, 2), { type: 'Dropout', rate: 0.2 }, ...seedModel3.model.layers.slice(2)],
+    };
+    const dropout = buildModel(withDropout, 1);
+    const plain = buildModel(seedModel3.model, 1);
+    try {
+      expect(parallelThreads(plain, 2, 64)).toBe(2);
+      expect(parallelThreads(plain, 1, 64)).toBe(1);
+      expect(parallelThreads(plain, 2, 1)).toBe(1);
+      expect(parallelThreads(plain, 2, 64, 'cpu')).toBe(1);
+      expect(parallelThreads(dropout, 2, 64)).toBe(1);
+    } finally {
+      dropout.dispose();
+      plain.dispose();
+    }
+  });
+
+  it('reads the thread count from LAYERLAB_THREADS and refuses anything but 1 or 2', () => {
+    const saved = process.env.LAYERLAB_THREADS;
+    try {
+      process.env.LAYERLAB_THREADS = '1';
+      expect(requestedThreads(2)).toBe(1);
+      process.env.LAYERLAB_THREADS = '3';
+      expect(() => requestedThreads()).toThrow(/LAYERLAB_THREADS=3 is not a thread count; use 1 or 2/);
+      delete process.env.LAYERLAB_THREADS;
+      expect(requestedThreads(2)).toBe(2);
+      expect(() => requestedThreads(0)).toThrow(/1 or 2 threads, not 0/);
+    } finally {
+      if (saved === undefined) delete process.env.LAYERLAB_THREADS;
+      else process.env.LAYERLAB_THREADS = saved;
+    }
+  });
+});
