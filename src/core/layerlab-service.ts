@@ -153,6 +153,9 @@ export function createLayerlabService(o: ServiceOptions): LayerlabService {
     saveComparison: (request) => {
       const missing = request.runIds.filter((id) => !o.store.existing([id]).length);
       if (missing.length) throw new UserError(`No run with id ${missing.join(', ')}`);
+      const groups = new Set(o.runs.listGroups().map((g) => g.id));
+      const missingGroups = (request.groupIds ?? []).filter((id) => !groups.has(id));
+      if (missingGroups.length) throw new UserError(`No repeat or sweep with id ${missingGroups.join(', ')}`);
       return o.comparisons.save(request);
     },
     deleteComparison: (id) => o.comparisons.delete(id),

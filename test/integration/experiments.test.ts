@@ -214,6 +214,12 @@ describe.skipIf(!hasData)('groups', () => {
       [sweep.group.id, 8],
       [group.id, 3],
     ]);
+    // A comparison keeps groups; one naming a group that does not exist is refused.
+    const saved = app.service.saveComparison({ name: 'seeds vs grid', runIds: [], groupIds: [group.id, sweep.group.id], options: {} });
+    expect(saved).toMatchObject({ groupIds: [group.id, sweep.group.id] });
+    expect(() => app.service.saveComparison({ name: 'ghost', runIds: [], groupIds: [group.id, 999], options: {} })).toThrow(
+      /No repeat or sweep with id 999/,
+    );
     // Deleting a run takes it out of its group.
     app.runs.delete(runs[0].id);
     expect(app.runs.listGroups().find((g) => g.id === group.id)!.runIds).toEqual([runs[1].id, runs[2].id]);
