@@ -10,8 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliHarness, json } from './cli-harness';
 import { openDatabase } from '../../src/core/store/database';
 import { RunStore } from '../../src/core/store/run-store';
-import type { RunProvenance } from '../../src/shared/contract/runs';
 import { findPreset } from '../../src/shared/model/presets';
+import { PROVENANCE } from '../fixtures/provenance';
 import { parseCsv } from '../helpers';
 
 let root: string;
@@ -19,17 +19,6 @@ let home: string;
 let dbPath: string;
 const harness = cliHarness(() => home);
 const cli = (...args: string[]) => harness.cli(args);
-
-const PROVENANCE: RunProvenance = {
-  appVersion: '0.1.0',
-  gitCommit: '0123456789abcdef0123456789abcdef01234567',
-  datasetFiles: [{ file: 'train-images-idx3-ubyte.gz', sha256: 'b'.repeat(64) }],
-  optimizer: { name: 'adam', className: 'Adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false },
-  loss: 'categorical_crossentropy',
-  layers: [{ index: 1, name: 'Dense 2 (relu)', kernelInitializer: 'glorot_uniform', biasInitializer: 'zeros', extra: { seed: 43 } }],
-  machine: { os: 'Linux 6.1', ramBytes: 8 * 1024 ** 3, cpus: 'x × 2', threads: 1, simd: true },
-  peakRssBytes: 300 * 1024 ** 2,
-};
 
 let baseline: number;
 let swept: number;

@@ -2,59 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RunProvenance } from '../../../../src/shared/contract/runs';
 import { BUNDLE_VERSION, parseBundle, validateBundle, type BundledRun } from '../../../../src/shared/reports/bundle';
-import { findPreset } from '../../../../src/shared/model/presets';
+import { PROVENANCE } from '../../../fixtures/provenance';
+import { bundleOf, bundledRun as v2Run, epoch } from './bundle-fixtures';
 
-const preset = findPreset('seed-model-3')!;
-const epoch = (n: number, cpuSeconds?: number | null) => ({
-  epoch: n,
-  loss: 0.5,
-  accuracy: 0.8,
-  valLoss: 0.6,
-  valAccuracy: 0.78,
-  seconds: 1,
-  ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
-});
-
-const PROVENANCE: RunProvenance = {
-  appVersion: '0.1.0',
-  gitCommit: '0123456789abcdef0123456789abcdef01234567',
-  datasetFiles: [{ file: 'train-images-idx3-ubyte.gz', sha256: 'a'.repeat(64) }],
-  optimizer: { name: 'adam', className: 'Adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false },
-  loss: 'categorical_crossentropy',
-  layers: [{ index: 1, name: 'Dense 2 (relu)', kernelInitializer: 'glorot_uniform', biasInitializer: 'zeros', extra: { seed: 43 } }],
-  machine: { os: 'Linux 6.1', ramBytes: 8e9, cpus: 'x × 2', threads: 1, simd: true },
-  peakRssBytes: 512e6,
-};
-
-/** A run as version 2 wrote it. */
-const v2Run = (over: Record<string, unknown> = {}) => ({
-  sourceId: 7,
-  name: 'from elsewhere',
-  status: 'completed',
-  presetId: 'seed-model-3',
-  model: preset.model,
-  config: preset.config,
-  dataset: null,
-  environment: null,
-  createdAt: '2026-01-02T03:04:05.000Z',
-  startedAt: null,
-  finishedAt: null,
-  testLoss: null,
-  testAccuracy: null,
-  error: null,
-  notes: '',
-  tags: [],
-  starred: false,
-  epochs: [epoch(1), epoch(2)],
-  batchLosses: [],
-  baseline: null,
-  layerStats: [],
-  savedWeights: null,
-  stopReason: null,
-  parentSourceId: null,
-  fixFor: null,
-  ...over,
-});
 const v3Run = (over: Partial<BundledRun> = {}): BundledRun =>
   v2Run({
     named: true,
@@ -63,8 +13,8 @@ const v3Run = (over: Partial<BundledRun> = {}): BundledRun =>
     provenance: PROVENANCE,
     epochs: [epoch(1, 3.5), epoch(2, null)],
     ...over,
-  }) as BundledRun;
-const bundle = (version: number, runs: unknown[]) => ({ format: 'layerlab-runs', version, exportedAt: 'now', app: 'Layerlab', runs });
+  });
+const bundle = (version: number, runs: unknown[]) => bundleOf(runs, version);
 
 describe('bundle version 3', () => {
   it('is the version written, and keeps the record, the name flag, the sweep values, the repeat and the CPU seconds', () => {

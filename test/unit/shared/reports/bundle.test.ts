@@ -1,38 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_LIMITS, BUNDLE_VERSION, parseBundle, validateBundle, type BundledRun } from '../../../../src/shared/reports/bundle';
-import { findPreset } from '../../../../src/shared/model/presets';
-
-const preset = findPreset('seed-model-3')!;
-const epoch = (n: number) => ({ epoch: n, loss: 0.5, accuracy: 0.8, valLoss: 0.6, valAccuracy: 0.78, seconds: 1 });
-const run = (over: Partial<BundledRun> = {}): BundledRun => ({
-  sourceId: 7,
-  name: 'from elsewhere',
-  status: 'completed',
-  presetId: 'seed-model-3',
-  model: preset.model,
-  config: preset.config,
-  dataset: null,
-  environment: null,
-  createdAt: '2026-01-02T03:04:05.000Z',
-  startedAt: null,
-  finishedAt: null,
-  testLoss: null,
-  testAccuracy: null,
-  error: null,
-  notes: '',
-  tags: [],
-  starred: false,
-  epochs: [epoch(1), epoch(2)],
-  batchLosses: [],
-  baseline: null,
-  layerStats: [],
-  savedWeights: null,
-  stopReason: null,
-  parentSourceId: null,
-  fixFor: null,
-  ...over,
-});
-const bundle = (runs: unknown[]) => ({ format: 'layerlab-runs', version: BUNDLE_VERSION, exportedAt: 'now', app: 'Layerlab', runs });
+import { BUNDLE_LIMITS, parseBundle, validateBundle } from '../../../../src/shared/reports/bundle';
+import { bundleOf as bundle, bundledRun as run, epoch } from './bundle-fixtures';
 
 describe('bundle limits', () => {
   it('accepts an ordinary bundle', () => {
