@@ -9,43 +9,35 @@ import { formatMeanStd, groupCurves, groupSummary } from '../../../../src/shared
 import { comparisonReportHtml, groupLineSeries } from '../../../../src/shared/reports/report';
 import { svgLineChart } from '../../../../src/shared/reports/svg-chart';
 import { parseCsv } from '../../../helpers';
-import { ADAM, fixtureRun, SGD } from './run-fixtures';
+import { repeatRuns } from './group-fixtures';
+import { ADAM, SGD } from './run-fixtures';
 import { decode, findAll, parseXml, type XmlElement } from './xml-check';
 
 /** A repeat × 3 over seeds; the third run stopped after two epochs (n falls to 2 at epoch 3). */
 const REPEAT = (): ComparedGroup => ({
   group: { id: 5, name: 'adam repeat', kind: 'repeat' },
-  runs: [
-    fixtureRun({
-      id: 11,
-      groupId: 5,
-      repeatIndex: 0,
+  runs: repeatRuns(5, 11, [
+    {
       epochs: [
         [0.9, 0.7, 0.62, 0.78, 10],
         [0.5, 0.82, 0.47, 0.84, 11],
         [0.4, 0.86, 0.43, 0.86, 9],
       ],
-    }),
-    fixtureRun({
-      id: 12,
-      groupId: 5,
-      repeatIndex: 1,
+    },
+    {
       epochs: [
         [1.0, 0.66, 0.7, 0.74, 12],
         [0.6, 0.8, 0.5, 0.82, 10],
         [0.45, 0.84, 0.46, 0.85, 10],
       ],
-    }),
-    fixtureRun({
-      id: 13,
-      groupId: 5,
-      repeatIndex: 2,
+    },
+    {
       epochs: [
         [0.95, 0.69, 0.66, 0.8, 11],
         [0.55, 0.81, 0.52, 0.83, 11],
       ],
-    }),
-  ],
+    },
+  ]),
 });
 
 /** The y-axis as the SVG labels it: pixel → value, from two of its tick labels. */

@@ -1,43 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import type { RunGroup, RunStatus } from '../../../../src/shared/contract/runs';
 import { formatMeanStd, groupCurves, groupSummary, meanStd, sweepGrid, sweepRanking } from '../../../../src/shared/reports/groups';
+import { repeatRuns } from './group-fixtures';
 import { fixtureRun } from './run-fixtures';
 
 /** Three seeds of one setting: [loss, accuracy, valLoss, valAccuracy, seconds] per epoch. The third stopped after 2 epochs. */
-const repeat = () => [
-  fixtureRun({
-    id: 1,
-    groupId: 1,
-    repeatIndex: 0,
-    epochs: [
-      [1.0, 0.6, 0.8, 0.7, 10],
-      [0.6, 0.8, 0.5, 0.82, 12],
-      [0.5, 0.85, 0.55, 0.84, 14],
-    ],
-    testAccuracy: 0.83,
-  }),
-  fixtureRun({
-    id: 2,
-    groupId: 1,
-    repeatIndex: 1,
-    epochs: [
-      [1.2, 0.5, 0.9, 0.6, 10],
-      [0.7, 0.75, 0.6, 0.8, 10],
-      [0.55, 0.8, 0.45, 0.86, 10],
-    ],
-    testAccuracy: 0.85,
-  }),
-  fixtureRun({
-    id: 3,
-    groupId: 1,
-    repeatIndex: 2,
-    epochs: [
-      [1.1, 0.55, 1.0, 0.65, 8],
-      [0.8, 0.7, 0.7, 0.75, 12],
-    ],
-    testAccuracy: null,
-  }),
-];
+const repeat = () =>
+  repeatRuns(1, 1, [
+    {
+      epochs: [
+        [1.0, 0.6, 0.8, 0.7, 10],
+        [0.6, 0.8, 0.5, 0.82, 12],
+        [0.5, 0.85, 0.55, 0.84, 14],
+      ],
+      testAccuracy: 0.83,
+    },
+    {
+      epochs: [
+        [1.2, 0.5, 0.9, 0.6, 10],
+        [0.7, 0.75, 0.6, 0.8, 10],
+        [0.55, 0.8, 0.45, 0.86, 10],
+      ],
+      testAccuracy: 0.85,
+    },
+    {
+      epochs: [
+        [1.1, 0.55, 1.0, 0.65, 8],
+        [0.8, 0.7, 0.7, 0.75, 12],
+      ],
+      testAccuracy: null,
+    },
+  ]);
 
 describe('meanStd and formatMeanStd', () => {
   it('sample standard deviation (n − 1), nulls left out', () => {
