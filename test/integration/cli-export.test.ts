@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliHarness, expectRefused, json } from './cli-harness';
 import { loadFashionMnist } from '../../src/core/data/fashion-mnist';
+import { pixelFloats } from '../../src/core/data/pixels';
 import { parseCsv, SYSTEM_FASHION_MNIST } from '../helpers';
 import { decode, findAll, parseXml } from '../unit/shared/reports/xml-check';
 
@@ -300,7 +301,7 @@ describe('model export', () => {
     );
     const data = await loadFashionMnist(SYSTEM_FASHION_MNIST);
     const n = data.test.count;
-    const predicted = tf.tidy(() => model.predict(tf.tensor(data.test.images, [n, 28, 28])) as tf.Tensor).argMax(-1);
+    const predicted = tf.tidy(() => model.predict(tf.tensor(pixelFloats(data.test), [n, 28, 28])) as tf.Tensor).argMax(-1);
     const labels = await predicted.data();
     predicted.dispose();
     let correct = 0;

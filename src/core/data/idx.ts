@@ -38,7 +38,7 @@ const MAX_DIMS = 4;
 const count = (n: number): string => n.toLocaleString('en-US');
 const hex32 = (b: Uint8Array): string => '0x' + Array.from(b.subarray(0, 4), (x) => x.toString(16).padStart(2, '0')).join('');
 
-function isGzip(bytes: Uint8Array): boolean {
+export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
@@ -132,7 +132,8 @@ class IdxStream {
   }
 }
 
-async function readBytes(path: string): Promise<Uint8Array> {
+/** A file's bytes as they are on disk; errors name `path` and say what is wrong. */
+export async function readIdxSource(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch (err) {
@@ -156,7 +157,11 @@ const MAX_DEFLATE_RATIO = 1032;
  * thread. Errors name `path`. Returns the dimensions.
  */
 export async function streamIdxFile(path: string, reader: IdxReader): Promise<number[]> {
-  const bytes = await readBytes(path);
+  return streamIdxBytes(path, await readIdxSource(path), reader);
+}
+
+/** streamIdxFile over bytes already read from `path` (gzipped or raw). */
+export async function streamIdxBytes(path: string, bytes: Uint8Array, reader: IdxReader): Promise<number[]> {
   if (!isGzip(bytes)) {
     const stream = new IdxStream(path, reader, bytes.length);
     stream.push(bytes);
@@ -178,8 +183,13 @@ export async function streamIdxFile(path: string, reader: IdxReader): Promise<nu
 
 /** Reads a whole IDX file (gzipped or raw); several calls decompress in parallel. */
 export async function readIdxFile(path: string): Promise<IdxArray> {
+  return decodeIdxBytes(path, await readIdxSource(path));
+}
+
+/** readIdxFile over bytes already read from `path`. */
+export async function decodeIdxBytes(path: string, bytes: Uint8Array): Promise<IdxArray> {
   let data = new Uint8Array(0);
-  const dims = await streamIdxFile(path, {
+  const dims = await streamIdxBytes(path, bytes, {
     start(d) {
       data = new Uint8Array(product(d));
     },

@@ -1,12 +1,13 @@
 /**
  * Fashion-MNIST's pixels as bytes, for thumbnails, the image viewer and the dataset
- * browser: read from the IDX files once (about 55 MB for both sets) and kept in the
- * main process, so paging through images never decompresses a file again.
+ * browser: read from the IDX files once (about 55 MB for both sets, through the decoded
+ * cache the trainer uses too) and kept in the main process, so paging through images
+ * never decompresses a file again.
  */
 import type { DatasetOverview, ImagePixels, ImageRequest, ImageSplit, SamplePage, SampleRequest, SplitSpec } from '../../shared/contract/evaluation';
 import { FASHION_MNIST_CLASSES } from '../../shared/model/training-config';
 import { findFashionMnistFiles, splitTrainValidation, DatasetError, FASHION_MNIST_FILES } from './fashion-mnist';
-import { readIdxFile } from './idx';
+import { readIdxCached } from './decoded-cache';
 
 const CLASS_COUNT = 10;
 
@@ -27,7 +28,7 @@ export interface SplitRange {
 }
 
 async function readSet(imagesPath: string, labelsPath: string): Promise<RawImageSet> {
-  const [images, labels] = await Promise.all([readIdxFile(imagesPath), readIdxFile(labelsPath)]);
+  const [images, labels] = await Promise.all([readIdxCached(imagesPath), readIdxCached(labelsPath)]);
   if (images.dims.length !== 3 || labels.dims.length !== 1 || labels.dims[0] !== images.dims[0]) {
     throw new DatasetError(`${imagesPath} and ${labelsPath} do not hold one label per 2-dimensional image`);
   }
@@ -37,7 +38,7 @@ async function readSet(imagesPath: string, labelsPath: string): Promise<RawImage
 /** Which images of the training file a way of splitting calls 'train' and 'validation' (Keras's arithmetic, through splitTrainValidation). */
 export function splitBounds(trainCount: number, labels: Uint8Array, spec: SplitSpec): { train: [number, number]; validation: [number, number] } {
   // Only the counts matter here; the labels stand in for the images.
-  const set = { count: trainCount, rows: 1, cols: 1, images: new Float32Array(0), labels };
+  const set = { count: trainCount, rows: 1, cols: 1, images: new Uint8Array(0), labels };
   const parts = splitTrainValidation(set, spec);
   const at = parts.train.count;
   return { train: [0, at], validation: [at, at + parts.validation.count] };

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { pixelFloats } from '../data/pixels';
 import type { ImageSet } from '../data/types';
 import { forwardPass, NUM_CLASSES, sampleShape } from './forward';
 import { MODEL_JSON_FILE } from './save-model';
@@ -54,13 +55,12 @@ export async function loadSavedModel(runId: number, dir: string): Promise<tf.Lay
  */
 export async function predictProbabilities(model: tf.LayersModel, set: ImageSet, chunk = PREDICT_CHUNK): Promise<Float32Array> {
   const shape = sampleShape(model, set);
-  const pixels = set.rows * set.cols;
   const forward = forwardPass(model);
   const probabilities = new Float32Array(set.count * NUM_CLASSES);
   for (let start = 0; start < set.count; start += chunk) {
     const n = Math.min(chunk, set.count - start);
     const out = tf.tidy(() => {
-      const x = tf.tensor(set.images.subarray(start * pixels, (start + n) * pixels), [n, ...shape]);
+      const x = tf.tensor(pixelFloats(set, start, start + n), [n, ...shape]);
       const pass = forward(x, false);
       return pass.logits ? tf.softmax(pass.output) : pass.output;
     });

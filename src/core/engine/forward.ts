@@ -1,5 +1,6 @@
 /** The forward pass and the loss training minimises, and evaluation with them. */
 import * as tf from '@tensorflow/tfjs';
+import { pixelFloats } from '../data/pixels';
 import type { ImageSet } from '../data/types';
 import { regularizationLoss } from './build-model';
 import { TrainingSetupError } from './errors';
@@ -127,7 +128,6 @@ export function sampleShape(model: tf.LayersModel, set: ImageSet): number[] {
 /** Mean categorical cross-entropy and accuracy over a whole set, in inference mode (Dropout off, BatchNormalization on its moving statistics). */
 export async function evaluate(model: tf.LayersModel, set: ImageSet, chunk = EVAL_CHUNK): Promise<Evaluation> {
   const shape = sampleShape(model, set);
-  const pixels = set.rows * set.cols;
   const forward = forwardPass(model);
   let lossSum = 0;
   let correct = 0;
@@ -135,7 +135,7 @@ export async function evaluate(model: tf.LayersModel, set: ImageSet, chunk = EVA
     const n = Math.min(chunk, set.count - start);
     let logits = false;
     const outputs = tf.tidy(() => {
-      const x = tf.tensor(set.images.subarray(start * pixels, (start + n) * pixels), [n, ...shape]);
+      const x = tf.tensor(pixelFloats(set, start, start + n), [n, ...shape]);
       const pass = forward(x, false);
       logits = pass.logits;
       return pass.output;

@@ -5,6 +5,7 @@
  * small for the weights).
  */
 import * as tf from '@tensorflow/tfjs';
+import { pixelFloats } from '../data/pixels';
 import type { ImageSet } from '../data/types';
 import type { LayerStat } from '../../shared/contract/runs';
 import { type Forward, forwardPass, NUM_CLASSES, sampleShape, trainingLoss } from './forward';
@@ -29,7 +30,7 @@ export function chooseProbe(set: ImageSet, seed: number): ImageSet {
   const count = Math.min(PROBE_SIZE, set.count);
   const pixels = set.rows * set.cols;
   const order = epochOrder(set.count, seed, 0);
-  const images = new Float32Array(count * pixels);
+  const images = new Uint8Array(count * pixels);
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const index = order[i];
@@ -122,7 +123,7 @@ export class LayerProbe {
     this.variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const oneHot = new Float32Array(probe.count * NUM_CLASSES);
     probe.labels.forEach((label, i) => (oneHot[i * NUM_CLASSES + label] = 1));
-    this.xs = tf.tensor(probe.images, [probe.count, ...shape]);
+    this.xs = tf.tensor(pixelFloats(probe), [probe.count, ...shape]);
     this.ys = tf.tensor2d(oneHot, [probe.count, NUM_CLASSES]);
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_FILES, SYSTEM_DATASET_FOLDER, loadFashionMnist, locateFashionMnist } from '../../../src/core/data/fashion-mnist';
+import { pixelFloats } from '../../../src/core/data/pixels';
 import type { FashionMnist } from '../../../src/core/data/types';
 import { idxBytes } from '../../helpers';
 
@@ -64,7 +65,7 @@ describe('the real Fashion-MNIST (Debian package dataset-fashion-mnist)', () => 
     expect(Array.from(data.test.labels.subarray(0, 5))).toEqual([9, 2, 1, 1, 6]);
   });
 
-  it('has pixels scaled to [0, 1], in the right place', () => {
+  it('has pixels as bytes 0–255, in the right place, that become floats in [0, 1] as a model takes them', () => {
     let min = Infinity;
     let max = -Infinity;
     for (const set of [data.train, data.test]) {
@@ -73,20 +74,24 @@ describe('the real Fashion-MNIST (Debian package dataset-fashion-mnist)', () => 
         if (p > max) max = p;
       }
     }
-    expect([min, max]).toEqual([0, 1]);
+    expect([min, max]).toEqual([0, 255]);
     // Row 4, columns 14 and 15 of the first training image are bytes 36 and 136
     // (`zcat train-images-idx3-ubyte.gz | od -A d -t u1 -j 142 -N 2`).
-    expect(data.train.images[4 * 28 + 14]).toBe(Math.fround(36 / 255));
-    expect(data.train.images[4 * 28 + 15]).toBe(Math.fround(136 / 255));
+    expect([data.train.images[4 * 28 + 14], data.train.images[4 * 28 + 15]]).toEqual([36, 136]);
+    const floats = pixelFloats(data.train, 0, 1);
+    expect(floats[4 * 28 + 14]).toBe(Math.fround(36 / 255));
+    expect(floats[4 * 28 + 15]).toBe(Math.fround(136 / 255));
   });
 });
 
 describe('loading files the test writes', () => {
-  it('scales bytes by 1/255 and reads gzipped and extracted files alike', async () => {
+  it('keeps the bytes, scales them by 1/255 for a model, and reads gzipped and extracted files alike', async () => {
     for (const gzip of [true, false]) {
       const { train, test } = await loadFashionMnist(writeDataset(join(root, `scaled-${gzip}`), { gzip }));
-      expect(Array.from(train.images)).toEqual([1, 1, 1]);
-      expect(Array.from(test.images)).toEqual([0, Math.fround(0.2)]);
+      expect(Array.from(train.images)).toEqual([255, 255, 255]);
+      expect(Array.from(test.images)).toEqual([0, 51]);
+      expect(Array.from(pixelFloats(train))).toEqual([1, 1, 1]);
+      expect(Array.from(pixelFloats(test))).toEqual([0, Math.fround(0.2)]);
       expect(Array.from(test.labels)).toEqual([0, 9]);
     }
   });

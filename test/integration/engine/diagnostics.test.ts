@@ -227,7 +227,7 @@ describe('early stopping', () => {
   it('needs validation images, and says so before training', async () => {
     const { model, config, data } = setup(seedModel3, { limit: 1000, epochs: 3, earlyStopping: patience2 });
     // The data loader itself refuses a split that leaves none; train() does not count on it.
-    const none = { ...data.validation, count: 0, images: new Float32Array(0), labels: new Uint8Array(0) };
+    const none = { ...data.validation, count: 0, images: new Uint8Array(0), labels: new Uint8Array(0) };
     const before = tf.memory().numTensors;
     await expect(train({ model, config, data: { train: data.train, validation: none } })).rejects.toThrow(
       /^Early stopping watches val_loss on the validation images, but this run holds none out; set a validation split above 0 or turn early stopping off$/,

@@ -16,6 +16,7 @@ import type { FromTrainer, TrainJob } from '../../../src/core/engine/protocol';
 import { evaluate } from '../../../src/core/engine/train';
 import { installWasmMatMulFix } from '../../../src/core/engine/wasm-matmul';
 import { loadFashionMnist } from '../../../src/core/data/fashion-mnist';
+import { pixelFloats } from '../../../src/core/data/pixels';
 import type { FashionMnist, ImageSet } from '../../../src/core/data/types';
 import { forkTrainer } from '../../../src/core/runs/node-trainer';
 import type { ModelSpec } from '../../../src/shared/model/model-spec';
@@ -111,12 +112,11 @@ function fromFiles(modelJsonPath: string): tf.io.IOHandler {
 /** The class each image is predicted as by model.predict, in chunks, shaped to the model's input. */
 async function predictClasses(model: tf.LayersModel, set: ImageSet, count = set.count): Promise<Int32Array> {
   const shape = model.inputs[0].shape.slice(1) as number[];
-  const pixels = set.rows * set.cols;
   const classes = new Int32Array(count);
   for (let start = 0; start < count; start += 1000) {
     const n = Math.min(1000, count - start);
     const argmax = tf.tidy(() => {
-      const x = tf.tensor(set.images.subarray(start * pixels, (start + n) * pixels), [n, ...shape]);
+      const x = tf.tensor(pixelFloats(set, start, start + n), [n, ...shape]);
       return tf.argMax(model.predict(x) as tf.Tensor, -1);
     });
     classes.set((await argmax.data()) as Int32Array, start);

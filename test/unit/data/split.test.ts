@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { splitTrainValidation } from '../../../src/core/data/fashion-mnist';
 import type { ImageSet } from '../../../src/core/data/types';
 
-/** `count` 2×2 images whose pixels and label all carry the image's index, so each part's origin shows. */
+/** `count` 2×2 images whose pixels (modulo 256) and label carry the image's index, so each part's origin shows. */
 function numberedImages(count: number): ImageSet {
-  const images = new Float32Array(count * 4);
+  const images = new Uint8Array(count * 4);
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     images.fill(i, i * 4, i * 4 + 4);

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createAdam, FastAdam, fastAdamUsesWasmKernel } from '../../../src/core/engine/adam';
 import { selectBackend, type BackendName } from '../../../src/core/engine/backend';
 import { loadFashionMnist, SYSTEM_DATASET_FOLDER } from '../../../src/core/data/fashion-mnist';
+import { pixelFloats } from '../../../src/core/data/pixels';
 import type { ImageSet } from '../../../src/core/data/types';
 
 const IMAGES = 2000;
@@ -15,7 +16,7 @@ let labels: Uint8Array;
 
 beforeAll(async () => {
   const train: ImageSet = (await loadFashionMnist(SYSTEM_DATASET_FOLDER)).train;
-  images = train.images.slice(0, IMAGES * PIXELS);
+  images = pixelFloats(train, 0, IMAGES);
   labels = train.labels.slice(0, IMAGES);
 });
 

@@ -16,7 +16,7 @@ async function thrown(run: () => unknown): Promise<unknown> {
   throw new Error('expected an error');
 }
 
-const images = (count: number): ImageSet => ({ count, rows: 1, cols: 1, images: new Float32Array(count), labels: new Uint8Array(count) });
+const images = (count: number): ImageSet => ({ count, rows: 1, cols: 1, images: new Uint8Array(count), labels: new Uint8Array(count) });
 
 describe('the message a failed run shows', () => {
   it('shows the errors Layerlab raises on purpose as they are, whenever they happen', async () => {

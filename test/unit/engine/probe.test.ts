@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/core/engine/backend';
 import { buildModel, regularizationLoss } from '../../../src/core/engine/build-model';
 import { chooseProbe, LayerProbe, PROBE_SIZE } from '../../../src/core/engine/probe';
+import { pixelFloats } from '../../../src/core/data/pixels';
 import type { ImageSet } from '../../../src/core/data/types';
 import type { ModelSpec } from '../../../src/shared/model/model-spec';
 
@@ -10,7 +11,7 @@ import type { ModelSpec } from '../../../src/shared/model/model-spec';
 function images(count: number, seed: number): ImageSet {
   let state = seed;
   const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const pixels = new Float32Array(count * 784).map(() => next());
+  const pixels = new Uint8Array(count * 784).map(() => Math.floor(next() * 256));
   const labels = new Uint8Array(count).map(() => Math.floor(next() * 10));
   return { count, rows: 28, cols: 28, images: pixels, labels };
 }
@@ -52,8 +53,9 @@ describe('the probe batch', () => {
     expect(chooseProbe(set, 42)).toEqual(probe);
     expect(chooseProbe(set, 43).images).not.toEqual(probe.images);
     // Each probe image is a training image (the first pixel identifies it in made-up data), with its own label.
-    const byFirstPixel = new Map(Array.from({ length: set.count }, (_, i) => [set.images[i * 784], i]));
-    const sources = Array.from({ length: probe.count }, (_, i) => byFirstPixel.get(probe.images[i * 784])!);
+    const key = (s: ImageSet, i: number) => s.images.subarray(i * 784, i * 784 + 8).join(',');
+    const byFirstPixels = new Map(Array.from({ length: set.count }, (_, i) => [key(set, i), i]));
+    const sources = Array.from({ length: probe.count }, (_, i) => byFirstPixels.get(key(probe, i))!);
     expect(new Set(sources).size).toBe(PROBE_SIZE);
     sources.forEach((source, i) => {
       expect(probe.images.subarray(i * 784, (i + 1) * 784)).toEqual(set.images.subarray(source * 784, (source + 1) * 784));
@@ -97,7 +99,7 @@ describe('layer signals', () => {
     const rows = await probe.measure(1, null);
 
     // The reference: the whole model as tfjs runs it, probabilities (not logits), Dropout off.
-    const xs = tf.tensor(batch.images, [batch.count, 28, 28, 1]);
+    const xs = tf.tensor(pixelFloats(batch), [batch.count, 28, 28, 1]);
     const ys = oneHot(batch.labels);
     const { grads } = tf.variableGrads(() => {
       const p = model.apply(xs, { training: false }) as tf.Tensor;

@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG, type TrainingConfig } from '../../../src/shared/model/t
 function images(count: number, seed: number): ImageSet {
   let state = seed;
   const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const pixels = new Float32Array(count * 784).map(() => next());
+  const pixels = new Uint8Array(count * 784).map(() => Math.floor(next() * 256));
   const labels = new Uint8Array(count).map((_, i) => i % 10);
   return { count, rows: 28, cols: 28, images: pixels, labels };
 }
