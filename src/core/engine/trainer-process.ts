@@ -14,6 +14,7 @@ import { failureMessage, TrainingSetupError } from './errors';
 import { loadSavedModel, predictProbabilities } from './evaluate';
 import type { EvaluateJob, FromTrainer, ToTrainer, TrainJob } from './protocol';
 import { saveModel } from './save-model';
+import { parallelThreads, requestedThreads } from './parallel/data-parallel';
 import { collectProvenance } from './provenance';
 import { type StopRequest, train } from './train';
 import { installWasmConvFilterGrad } from './wasm-conv-grad';
@@ -83,11 +84,15 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
   const problems = summarizeModel(job.model).problems;
   if (problems.length > 0) throw new TrainingSetupError(`The model cannot be trained: ${problems[0].message}`);
 
-  const { backend, versions } = await selectBackendForJob();
-  const dataset = await loadFashionMnist(job.datasetFolder);
+  // The backend starts (wasm compiles) and the model is built while the data loads: both wait mostly on other threads.
+  const [{ backend, versions, model }, dataset] = await Promise.all([
+    selectBackendForJob().then((selected) => {
+      hooks.inTensorflow(selected.backend);
+      return { ...selected, model: buildModel(job.model, job.config.seed) };
+    }),
+    loadFashionMnist(job.datasetFolder),
+  ]);
   const data = splitTrainValidation(dataset.train, job.config);
-  hooks.inTensorflow(backend);
-  const model = buildModel(job.model, job.config.seed);
   const batches = Math.ceil(data.train.count / job.config.batchSize);
   const checkpointPath = job.checkpointPath ?? null;
   if (job.resume && !checkpointPath) throw new TrainingSetupError('The run cannot be resumed: it has no checkpoint file');
@@ -99,7 +104,9 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
   const optimizer = makeOptimizer(job.config);
   try {
     const datasetFiles = Object.values(findFashionMnistFiles(job.datasetFolder)).filter((f): f is string => f !== null);
-    const provenance = await collectProvenance({ job, model, optimizer, backend, datasetFiles });
+    // LAYERLAB_THREADS=2 trains data-parallel where the model allows it (parallel/data-parallel.ts); the record says which.
+    const threads = parallelThreads(model, requestedThreads(), job.config.batchSize, backend);
+    const provenance = await collectProvenance({ job, model, optimizer, backend, datasetFiles, threads: threads > 1 ? threads : undefined });
 
     // Every message goes out in order; `sent` resolves once the latest (and so every earlier one) has left.
     let sent: Promise<void> = Promise.resolve();
@@ -127,6 +134,7 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
       data,
       test: dataset.test,
       optimizer,
+      threads,
       shouldStop: hooks.stopRequest,
       resumeFrom,
       checkpoint: checkpointPath
@@ -188,14 +196,16 @@ async function selectBackendForJob(): Promise<Awaited<ReturnType<typeof selectBa
 /** A saved model over one split: the labels and the probabilities, for the main side to summarise and cache. */
 async function runEvaluation(job: EvaluateJob, hooks: JobHooks): Promise<FromTrainer> {
   const began = performance.now();
-  const { backend } = await selectBackendForJob();
-  // Only the file the split is in.
-  const set =
+  // Only the file the split is in, read while the backend starts and the model loads.
+  const [{ backend, model }, set] = await Promise.all([
+    selectBackendForJob().then(async (selected) => {
+      hooks.inTensorflow(selected.backend);
+      return { ...selected, model: await loadSavedModel(job.runId, job.modelDir) };
+    }),
     job.split === 'test'
-      ? await loadFashionMnistSet(job.datasetFolder, 'test')
-      : splitTrainValidation(await loadFashionMnistSet(job.datasetFolder, 'train'), job).validation;
-  hooks.inTensorflow(backend);
-  const model = await loadSavedModel(job.runId, job.modelDir);
+      ? loadFashionMnistSet(job.datasetFolder, 'test')
+      : loadFashionMnistSet(job.datasetFolder, 'train').then((train) => splitTrainValidation(train, job).validation),
+  ]);
   const probabilities = await predictProbabilities(model, set);
   model.dispose();
   return {
