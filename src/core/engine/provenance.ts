@@ -27,6 +27,8 @@ export interface ProvenanceInput {
   backend: string;
   /** Paths of the dataset files read (hashed as they are on disk). */
   datasetFiles: string[];
+  /** The threads training will use (parallel/data-parallel.ts parallelThreads); by default the backend's own count. */
+  threads?: number;
 }
 
 export async function collectProvenance(input: ProvenanceInput): Promise<RunProvenance> {
@@ -44,7 +46,7 @@ export async function collectProvenance(input: ProvenanceInput): Promise<RunProv
       os: `${os.type()} ${os.release()}`,
       ramBytes: os.totalmem(),
       cpus: cpuDescription(),
-      threads: await threadCount(backend),
+      threads: input.threads ?? (await threadCount(backend)),
       simd: await wasmSimd(backend),
     },
     peakRssBytes: null,

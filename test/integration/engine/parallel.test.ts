@@ -1,8 +1,10 @@
+import { fork } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/core/engine/backend';
 import { buildModel } from '../../../src/core/engine/build-model';
 import type { CheckpointState } from '../../../src/core/engine/checkpoint';
+import type { FromTrainer } from '../../../src/core/engine/protocol';
 import { parallelThreads, requestedThreads } from '../../../src/core/engine/parallel/data-parallel';
 import { train, type BatchInfo, type TrainResult } from '../../../src/core/engine/train';
 import { installWasmMatMulFix } from '../../../src/core/engine/wasm-matmul';
@@ -117,10 +119,47 @@ describe('training seed-model-3 on two threads', () => {
       expect(() => requestedThreads()).toThrow(/LAYERLAB_THREADS=3 is not a thread count; use 1 or 2/);
       delete process.env.LAYERLAB_THREADS;
       expect(requestedThreads(2)).toBe(2);
+      expect(requestedThreads()).toBe(1);
       expect(() => requestedThreads(0)).toThrow(/1 or 2 threads, not 0/);
     } finally {
       if (saved === undefined) delete process.env.LAYERLAB_THREADS;
       else process.env.LAYERLAB_THREADS = saved;
     }
+  });
+});
+
+/** The provenance's thread count and the epoch of a one-epoch trainer process run with LAYERLAB_THREADS set as given. */
+function trainerRun(threads: string | undefined): Promise<{ threads: number | null; valAccuracy: number | null; status: string }> {
+  const env = { ...process.env };
+  if (threads === undefined) delete env.LAYERLAB_THREADS;
+  else env.LAYERLAB_THREADS = threads;
+  const child = fork('src/core/engine/trainer-process.ts', [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  const job = { runId: 1, model: seedModel3.model, config: { ...seedModel3.config, limit: 1200, epochs: 1 }, datasetFolder: SYSTEM_FASHION_MNIST };
+  let machineThreads: number | null = null;
+  let valAccuracy: number | null = null;
+  return new Promise((resolve, reject) => {
+    child.on('message', (m: FromTrainer) => {
+      if (m.type === 'started') machineThreads = m.provenance?.machine.threads ?? null;
+      if (m.type === 'epoch') valAccuracy = m.metrics.valAccuracy;
+      if (m.type === 'finished' || m.type === 'failed') {
+        child.send({ type: 'ack' });
+        resolve({ threads: machineThreads, valAccuracy, status: m.type === 'finished' ? m.status : `failed: ${m.message}` });
+      }
+    });
+    child.on('error', reject);
+    child.send({ type: 'start', job });
+  });
+}
+
+describe('the trainer process', () => {
+  it('trains on two threads with LAYERLAB_THREADS=2 and on one by default, and the run record says which', async () => {
+    const [one, two] = await Promise.all([trainerRun(undefined), trainerRun('2')]);
+    expect(one.status).toBe('completed');
+    expect(two.status).toBe('completed');
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    // Well above chance (0.1) after 15 steps, and where one thread gets.
+    expect(two.valAccuracy).toBeGreaterThan(0.3);
+    expect(Math.abs(two.valAccuracy! - one.valAccuracy!)).toBeLessThan(0.05);
   });
 });

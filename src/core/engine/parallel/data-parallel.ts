@@ -23,7 +23,6 @@
  * every backend but wasm, train on one thread (parallelThreads says which).
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,14 +40,11 @@ const PER_IMAGE_LAYERS = new Set(['Dense', 'Flatten', 'Activation', 'Reshape', '
 /** How long the main thread waits for the helper's half of one step before it gives up. */
 const STEP_TIMEOUT_MS = 120_000;
 
-/** The threads training uses unless told otherwise: two where the machine has two cores or more. */
-export function defaultThreads(): number {
-  return Math.min(2, availableParallelism());
-}
-
 /**
  * The threads a run asks for: LAYERLAB_THREADS when set (1 or 2), else `setting`,
- * else defaultThreads(). An error for the user when the variable is not one of those.
+ * else 1. One is the default because two measured slower than one on a busy
+ * 2-core machine (every step waits for both threads: bench/parallel-epoch.ts).
+ * An error for the user when the variable or setting is not 1 or 2.
  */
 export function requestedThreads(setting?: number | null): number {
   const env = process.env.LAYERLAB_THREADS?.trim();
@@ -60,7 +56,7 @@ export function requestedThreads(setting?: number | null): number {
     if (setting !== 1 && setting !== 2) throw new TrainingSetupError(`Training runs on 1 or 2 threads, not ${setting}`);
     return setting;
   }
-  return defaultThreads();
+  return 1;
 }
 
 // Under tsx (tests, the CLI from source) the helper loads its TypeScript through tsx's module hooks, registered in the thread.
