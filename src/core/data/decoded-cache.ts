@@ -16,24 +16,25 @@
  *  16  4×uint32 the dimensions (count, rows, cols; unused ones 0)
  *  32  32 bytes SHA-256 of the source file the data was decoded from
  *  64  float64  the source file's size in bytes
- *  72  8 bytes  zero
+ *  72  float64  the source file's modification time (ms since 1970) when it was read
  *  80  the data: product(dimensions) bytes, nothing after it
- * All numbers little-endian. Every load hashes the source (SHA-256 of 30 MB costs a
- * fraction of gunzip and decode) and uses the cache only when the hash, the size and the
- * file's length all agree; anything else (a changed source, a truncated or foreign file, an
- * older format) is ignored and rewritten. Writes go to a temporary file in the same folder,
+ * All numbers little-endian. A load uses the file when the source's size and modification
+ * time are those recorded (one stat: the source is not even read), or else when the source's
+ * SHA-256 is the one recorded (hashing 30 MB costs a fraction of gunzip and decode); a
+ * changed source, a truncated or foreign file or another format version is ignored and
+ * written anew. Writes go to a temporary file in the same folder,
  * fsynced, then renamed over the old one: a reader sees the old file or the new one, whole.
  * A cache that cannot be read or written costs only speed, never the load.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { lstatSync, mkdirSync, type Stats } from 'node:fs';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { decodeIdxBytes, type IdxArray, isGzip, readIdxSource } from './idx';
+import { decodeIdxBytes, type IdxArray, isGzip, readIdxFile, readIdxSource } from './idx';
 
 const MAGIC = Buffer.from('LLIDXRAW', 'latin1');
-export const DECODED_FORMAT_VERSION = 1;
+export const DECODED_FORMAT_VERSION = 2;
 const HEADER_BYTES = 80;
 const MAX_DIMS = 4;
 
@@ -82,8 +83,14 @@ export function decodedCachePath(dir: string, source: string): string {
   return join(dir, `${basename(source).replace(/\.gz$/, '')}-${pathHash}.raw`);
 }
 
-/** The cached data when `file` is a whole cache file of this format decoded from a source with this hash and size. */
-async function readCached(file: string, sourceHash: Buffer, sourceSize: number): Promise<IdxArray | null> {
+interface CacheFile extends IdxArray {
+  sourceHash: Buffer;
+  sourceSize: number;
+  sourceMtimeMs: number;
+}
+
+/** A whole cache file of this format, or null (missing, truncated, foreign, another version). */
+async function readCacheFile(file: string): Promise<CacheFile | null> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -95,20 +102,26 @@ async function readCached(file: string, sourceHash: Buffer, sourceSize: number):
   const ndims = bytes.readUInt32LE(12);
   if (ndims < 1 || ndims > MAX_DIMS) return null;
   const dims = Array.from({ length: ndims }, (_, i) => bytes.readUInt32LE(16 + 4 * i));
-  if (!bytes.subarray(32, 64).equals(sourceHash) || bytes.readDoubleLE(64) !== sourceSize) return null;
   const size = dims.reduce((a, b) => a * b, 1);
   if (bytes.length !== HEADER_BYTES + size) return null;
-  return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, size) };
+  return {
+    dims,
+    data: new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, size),
+    sourceHash: Buffer.from(bytes.subarray(32, 64)),
+    sourceSize: bytes.readDoubleLE(64),
+    sourceMtimeMs: bytes.readDoubleLE(72),
+  };
 }
 
-async function writeCached(file: string, sourceHash: Buffer, sourceSize: number, decoded: IdxArray): Promise<void> {
+async function writeCacheFile(file: string, source: { hash: Buffer; size: number; mtimeMs: number }, decoded: IdxArray): Promise<void> {
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header, 0);
   header.writeUInt32LE(DECODED_FORMAT_VERSION, 8);
   header.writeUInt32LE(decoded.dims.length, 12);
   decoded.dims.forEach((d, i) => header.writeUInt32LE(d, 16 + 4 * i));
-  sourceHash.copy(header, 32);
-  header.writeDoubleLE(sourceSize, 64);
+  source.hash.copy(header, 32);
+  header.writeDoubleLE(source.size, 64);
+  header.writeDoubleLE(source.mtimeMs, 72);
   const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     const handle = await open(tmp, 'wx', 0o600);
@@ -125,24 +138,68 @@ async function writeCached(file: string, sourceHash: Buffer, sourceSize: number,
   }
 }
 
+/** SHA-256 of the dataset files this process has read or found in the cache, for provenance. */
+const knownHashes = new Map<string, { size: number; mtimeMs: number; hex: string }>();
+
+function remember(path: string, size: number, mtimeMs: number, hash: Buffer): void {
+  knownHashes.set(resolve(path), { size, mtimeMs, hex: hash.toString('hex') });
+}
+
+/**
+ * The SHA-256 (hex) of a file: the one its decoded cache recorded when the file is the one
+ * this process loaded (same size and modification time), else read and hashed now.
+ */
+export async function fileSha256(path: string): Promise<string> {
+  const known = knownHashes.get(resolve(path));
+  if (known) {
+    try {
+      const st = await stat(path);
+      if (st.size === known.size && st.mtimeMs === known.mtimeMs) return known.hex;
+    } catch {
+      // Gone since: hashing below says so.
+    }
+  }
+  return createHash('sha256')
+    .update(await readIdxSource(path))
+    .digest('hex');
+}
+
 /**
  * Reads an IDX file (gzipped or raw) as readIdxFile does, through the decoded cache in
- * `cacheDir` (null: no cache). Only gzipped files of at least MIN_CACHED_BYTES decoded are
- * cached; errors about the source are readIdxFile's.
+ * `cacheDir` (null: no cache); errors about the source are readIdxFile's. The cache is used
+ * when its header names the source's size and modification time, or else (a file copied or
+ * touched) when it names the source's SHA-256; a file decoded again is written again. Only
+ * gzipped files of at least MIN_CACHED_BYTES decoded are cached.
  */
 export async function readIdxCached(path: string, cacheDir: string | null = defaultDecodedCacheDir()): Promise<IdxArray> {
-  const source = await readIdxSource(path);
-  const dir = cacheDir !== null && isGzip(source) ? usableFolder(cacheDir) : null;
-  if (dir === null) return decodeIdxBytes(path, source);
-  const hash = createHash('sha256').update(source).digest();
+  const dir = cacheDir === null ? null : usableFolder(cacheDir);
+  if (dir === null) return readIdxFile(path);
+  let st: Stats;
+  try {
+    st = await stat(path);
+  } catch {
+    return readIdxFile(path); // which says what is wrong with the path
+  }
   const file = decodedCachePath(dir, path);
-  const cached = await readCached(file, hash, source.length);
-  if (cached) {
+  const cached = await readCacheFile(file);
+  if (cached && cached.sourceSize === st.size && cached.sourceMtimeMs === st.mtimeMs) {
     decodedCacheStats.hits++;
+    remember(path, st.size, st.mtimeMs, cached.sourceHash);
+    return cached;
+  }
+  const source = await readIdxSource(path);
+  if (!isGzip(source)) return decodeIdxBytes(path, source);
+  const hash = createHash('sha256').update(source).digest();
+  remember(path, st.size, st.mtimeMs, hash);
+  const sourceFacts = { hash, size: source.length, mtimeMs: st.mtimeMs };
+  if (cached && cached.sourceHash.equals(hash) && cached.sourceSize === source.length) {
+    // The same bytes under a new modification time: written again with it, so the next load need not hash.
+    decodedCacheStats.hits++;
+    await writeCacheFile(file, sourceFacts, cached);
     return cached;
   }
   decodedCacheStats.misses++;
   const decoded = await decodeIdxBytes(path, source);
-  if (decoded.data.length >= MIN_CACHED_BYTES) await writeCached(file, hash, source.length, decoded);
+  if (decoded.data.length >= MIN_CACHED_BYTES) await writeCacheFile(file, sourceFacts, decoded);
   return decoded;
 }

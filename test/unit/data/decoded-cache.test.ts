@@ -1,8 +1,9 @@
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DECODED_FORMAT_VERSION, decodedCachePath, decodedCacheStats, readIdxCached } from '../../../src/core/data/decoded-cache';
+import { DECODED_FORMAT_VERSION, decodedCachePath, decodedCacheStats, fileSha256, readIdxCached } from '../../../src/core/data/decoded-cache';
 import { FASHION_MNIST_FILES, loadFashionMnistSet } from '../../../src/core/data/fashion-mnist';
 import { readIdxFile } from '../../../src/core/data/idx';
 import { SYSTEM_FASHION_MNIST, tempDir } from '../../helpers';
@@ -81,6 +82,21 @@ describe('the decoded dataset cache', () => {
     expect(read.data[0]).toBe(200);
     const again = await readIdxCached(images, cache);
     expect(again.data[0]).toBe(200);
+  });
+
+  it('a source touched but not changed is still served from the cache, and the SHA-256 it records is the file’s', async () => {
+    const { images, cache } = dataset('touched');
+    await readIdxCached(images, cache);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(images, later, later);
+    let before = stats();
+    await readIdxCached(images, cache);
+    // Recognised by its hash, and written again with its new time.
+    expect(delta(before)).toEqual({ hits: 1, misses: 0, writes: 1 });
+    before = stats();
+    await readIdxCached(images, cache);
+    expect(delta(before)).toEqual({ hits: 1, misses: 0, writes: 0 });
+    expect(await fileSha256(images)).toBe(createHash('sha256').update(readFileSync(images)).digest('hex'));
   });
 
   it('ignores a truncated or foreign cache file and writes it whole again', async () => {
