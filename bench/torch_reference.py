@@ -97,8 +97,8 @@ def main():
         '--budget',
         type=float,
         default=0,
-        help='seconds: start no further epoch once the epochs so far took this long (0: no limit). '
-        'A warm-up past it is the only epoch (timed epochs then empty, overBudget true)',
+        help='seconds of training after which no epoch starts and a running one stops (0: no limit); '
+        "overBudget tells; 'cut' holds the stopped epoch, extrapolated, when no epoch completed",
     )
     parser.add_argument('--table', action='store_true', help='print a line per epoch too')
     args = parser.parse_args()
@@ -120,13 +120,33 @@ def main():
     loss_fn = nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(args.seed)
 
+    # On a loaded machine an oversubscribed setup (torch's threads and the BLAS's both spinning) can
+    # take well over a minute an epoch instead of a few seconds: the budget keeps the bench to a few
+    # minutes. No epoch starts past it, and an epoch running past it stops at the next batch and
+    # is extrapolated from the batches done (reported as 'cut' only when no epoch completed).
+    training_began = time.perf_counter()
+    deadline = training_began + args.budget if args.budget > 0 else None
+    batches = (len(x_train) + args.batch - 1) // args.batch
+
+    def over():
+        return deadline is not None and time.perf_counter() > deadline
+
     def epoch():
         started = time.perf_counter()
         cpu_started = time.process_time()
         model.train()
         order = torch.randperm(len(x_train), generator=generator)
-        loss_sum, correct = 0.0, 0
+        loss_sum, correct, done = 0.0, 0, 0
         for start in range(0, len(order), args.batch):
+            if over():
+                elapsed = time.perf_counter() - started
+                return {
+                    'seconds': elapsed * batches / max(done, 1),
+                    'cpuSeconds': (time.process_time() - cpu_started) * batches / max(done, 1),
+                    'valAccuracy': None,
+                    'extrapolatedFrom': done,
+                    'batches': batches,
+                }
             index = order[start : start + args.batch]
             xb, yb = x_train[index], y_train[index]
             optimizer.zero_grad(set_to_none=True)
@@ -136,6 +156,7 @@ def main():
             optimizer.step()
             loss_sum += loss.item() * len(index)
             correct += (logits.argmax(1) == yb).sum().item()
+            done += 1
         trained = time.perf_counter()
         model.eval()
         val_loss, val_correct = 0.0, 0
@@ -156,26 +177,21 @@ def main():
             'valAccuracy': val_correct / len(x_val),
         }
 
-    # On a loaded machine an oversubscribed setup (torch's threads and the BLAS's both spinning) can
-    # take a minute an epoch instead of a few seconds: the budget keeps the bench to a few minutes.
-    training_began = time.perf_counter()
-
-    def over():
-        return args.budget > 0 and time.perf_counter() - training_began > args.budget
-
-    warmup, timed = [], []
-    for _ in range(args.warmup):
+    warmup, timed, cut = [], [], None
+    for i in range(args.warmup + args.epochs):
         if over():
             break
-        warmup.append(epoch())
-    for _ in range(args.epochs):
-        if over() and (timed or warmup):
+        e = epoch()
+        if 'extrapolatedFrom' in e:
+            cut = e
             break
-        timed.append(epoch())
+        (warmup if i < args.warmup else timed).append(e)
     if args.table:
         for i, e in enumerate(warmup + timed, start=1):
             tag = ' (warm-up)' if i <= len(warmup) else ''
             print(f"epoch {i}: {e['seconds']:.2f} s, val accuracy {e['valAccuracy']:.4f}{tag}")
+        if cut:
+            print(f"stopped by the budget after {cut['extrapolatedFrom']} of {cut['batches']} batches: ≈ {cut['seconds']:.2f} s an epoch")
     print(
         json.dumps(
             {
@@ -188,6 +204,7 @@ def main():
                 'warmup': warmup,
                 'epochs': timed,
                 'overBudget': len(warmup) < args.warmup or len(timed) < args.epochs,
+                'cut': None if warmup or timed else cut,
             }
         )
     )
