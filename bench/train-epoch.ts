@@ -268,16 +268,20 @@ function torchSetups(): TorchSetup[] {
  * A setup's figure: the median of its timed epochs; its warm-up epoch when the budget allowed no
  * other; the stopped epoch's extrapolation when not even the warm-up completed.
  */
-function torchFigure(report: TorchReport): { seconds: number; note: string } | null {
+function torchFigure(report: TorchReport): { seconds: number; cpuSeconds: number | null; note: string } | null {
   const budget = `the ${TORCH_BUDGET_SECONDS} s budget`;
+  const cpu = (list: Epoch[]) => (list.every((e) => e.cpuSeconds != null) ? median(list.map((e) => e.cpuSeconds!)) : null);
   if (report.epochs.length > 0) {
     const note = `median of ${report.epochs.length}${report.overBudget ? ` (cut short by ${budget})` : ''}`;
-    return { seconds: median(report.epochs.map((e) => e.seconds)), note };
+    return { seconds: median(report.epochs.map((e) => e.seconds)), cpuSeconds: cpu(report.epochs), note };
   }
-  if (report.warmup.length > 0) return { seconds: report.warmup[0].seconds, note: `the warm-up epoch alone: it ran past ${budget}` };
+  if (report.warmup.length > 0) {
+    return { seconds: report.warmup[0].seconds, cpuSeconds: cpu(report.warmup), note: `the warm-up epoch alone: it ran past ${budget}` };
+  }
   if (report.cut) {
     const { extrapolatedFrom, batches } = report.cut;
-    return { seconds: report.cut.seconds, note: `extrapolated from ${extrapolatedFrom} of ${batches} batches: the first epoch ran past ${budget}` };
+    const note = `extrapolated from ${extrapolatedFrom} of ${batches} batches: the first epoch ran past ${budget}`;
+    return { seconds: report.cut.seconds, cpuSeconds: report.cut.cpuSeconds, note };
   }
   return null;
 }
@@ -483,6 +487,7 @@ async function main(): Promise<void> {
   const llMedian = median(llTimed.map((e) => e.seconds));
   const cpuTimed = llTimed.filter((e) => e.cpuSeconds != null);
   const llBusy = cpuTimed.length ? median(cpuTimed.map((e) => e.cpuSeconds! / e.seconds)) : null;
+  const llCpu = cpuTimed.length ? median(cpuTimed.map((e) => e.cpuSeconds!)) : null;
   // The first launch may have built the trainer bundle or the decoded dataset cache: start-up is measured again, warm.
   console.log(`  start-up again (warm): a second trainer, cancelled at its first 'batch' message`);
   const warm = await trainInTrainer(1 + timedEpochs, args.data!, true);
@@ -527,7 +532,7 @@ async function main(): Promise<void> {
   console.log(`\n=== figures (load average ${load()} at the end) ===`);
   console.log(
     `Layerlab (${env.backend}, trainer process): ${f(llMedian)} s/epoch, ${f(ll.trainCount / llMedian, 0)} training samples/s` +
-      (llBusy === null ? '' : `, ${f(llBusy)} CPU s per wall s`),
+      (llBusy === null || llCpu === null ? '' : `, ${f(llBusy)} CPU s per wall s (${f(llCpu)} CPU s/epoch)`),
   );
   const figureOf = (report: TorchReport | string | undefined) => (report === undefined || typeof report === 'string' ? null : torchFigure(report));
   const best = torchResults[0]?.report;
@@ -539,8 +544,11 @@ async function main(): Promise<void> {
     return `  Layerlab / ${name}: ${f(ratio)}× (${ratio <= 1 ? 'faster than or equal to' : 'slower than'} it)`;
   };
   if (bestFigure) {
-    const { seconds: s, note } = bestFigure;
-    console.log(`PyTorch ${torch}, ${torchResults[0].setup.name}: ${f(s)} s/epoch, ${f(ll.trainCount / s, 0)} samples/s (measured now, ${note})`);
+    const { seconds: s, cpuSeconds, note } = bestFigure;
+    console.log(
+      `PyTorch ${torch}, ${torchResults[0].setup.name}: ${f(s)} s/epoch, ${f(ll.trainCount / s, 0)} samples/s` +
+        `${cpuSeconds === null ? '' : ` (${f(cpuSeconds)} CPU s/epoch)`} (measured now, ${note})`,
+    );
     console.log(ratioLine('PyTorch best', s) + `; goal ≤ ${GOAL_RATIO}× → ${llMedian / s <= GOAL_RATIO ? 'met' : 'not met'}`);
   } else {
     const { low, high, what } = STORED_TORCH.best;
@@ -552,8 +560,10 @@ async function main(): Promise<void> {
     );
   }
   if (defaultFigure) {
-    const { seconds: s, note } = defaultFigure;
-    console.log(`PyTorch ${torch}, ${torchResults[1].setup.name}: ${f(s)} s/epoch (measured now, ${note})`);
+    const { seconds: s, cpuSeconds, note } = defaultFigure;
+    console.log(
+      `PyTorch ${torch}, ${torchResults[1].setup.name}: ${f(s)} s/epoch${cpuSeconds === null ? '' : ` (${f(cpuSeconds)} CPU s/epoch)`} (measured now, ${note})`,
+    );
     console.log(ratioLine('PyTorch default', s));
   } else {
     const { seconds, what } = STORED_TORCH.default;
