@@ -136,7 +136,7 @@ const SUMMARY_COLUMNS = `r.id, r.name, r.status, r.preset_id, r.optimizer, r.lea
 const TAGS = `(SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run_id = r.id) AS tags`;
 // The runs list reads only what a row shows (10,000 runs' specs would be megabytes of JSON nobody looks at).
 const SUMMARY_SELECT = `SELECT ${SUMMARY_COLUMNS}, ${TAGS} FROM runs r`;
-const DETAIL_SELECT = `SELECT r.*, ${TAGS} FROM runs r`;
+const DETAIL_SELECT = `SELECT r.*, ${TAGS}, (SELECT json FROM run_provenance p WHERE p.run_id = r.id) AS provenance_json FROM runs r`;
 
 const now = () => new Date().toISOString();
 
@@ -306,15 +306,15 @@ export class RunStore {
 
   /** What the run depended on besides its network and settings (the trainer's account when it started). */
   recordProvenance(id: number, provenance: RunProvenance): void {
-    this.db.prepare(`UPDATE runs SET provenance_json = ? WHERE id = ?`).run(JSON.stringify(provenance), id);
+    this.db.prepare(`INSERT OR REPLACE INTO run_provenance (run_id, json) VALUES (?, ?)`).run(id, JSON.stringify(provenance));
   }
 
   /** The trainer's peak resident memory over the run, kept in its provenance (the larger of this and what was there). */
   recordPeakRss(id: number, bytes: number): void {
     this.db
       .prepare(
-        `UPDATE runs SET provenance_json = json_set(provenance_json, '$.peakRssBytes',
-           max(coalesce(json_extract(provenance_json, '$.peakRssBytes'), 0), ?)) WHERE id = ? AND provenance_json IS NOT NULL`,
+        `UPDATE run_provenance SET json = json_set(json, '$.peakRssBytes', max(coalesce(json_extract(json, '$.peakRssBytes'), 0), ?))
+         WHERE run_id = ?`,
       )
       .run(bytes, id);
   }
@@ -428,8 +428,8 @@ export class RunStore {
       `INSERT INTO runs (name, status, preset_id, dataset_id, model_json, config_json, optimizer, learning_rate, batch_size,
          epochs_planned, seed, dataset_json, environment_json, backend, host, owner_pid, created_at, started_at, finished_at,
          test_loss, test_accuracy, error, notes, starred, architecture, saved_weights, stop_reason, fix_kind, fix_summary, named,
-         sweep_values_json, repeat_index, provenance_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         sweep_values_json, repeat_index)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertLayerStat = this.db.prepare(INSERT_LAYER_STAT);
     const setParent = this.db.prepare(`UPDATE runs SET parent_run_id = ? WHERE id = ?`);
@@ -475,7 +475,6 @@ export class RunStore {
             r.named === false ? 0 : 1,
             r.sweepValues ? JSON.stringify(r.sweepValues) : null,
             r.repeatIndex ?? null,
-            r.provenance ? JSON.stringify(r.provenance) : null,
           ).lastInsertRowid,
         );
         for (const e of r.epochs) {
@@ -484,6 +483,7 @@ export class RunStore {
         for (const b of r.batchLosses) insertBatch.run(id, b.epoch, b.batch, b.loss);
         for (const t of r.tags) insertTag.run(id, t);
         if (r.baseline) this.recordBaseline(id, r.baseline);
+        if (r.provenance) this.recordProvenance(id, r.provenance);
         for (const s of r.layerStats) insertLayerStat.run(...layerStatValues(id, s));
         this.refreshFigures(id);
         return id;

@@ -28,7 +28,11 @@ export function up(db: Database): void {
     ALTER TABLE runs ADD COLUMN sweep_values_json TEXT;
     ALTER TABLE runs ADD COLUMN repeat_index INTEGER;
     ALTER TABLE runs ADD COLUMN named INTEGER NOT NULL DEFAULT 1;
-    ALTER TABLE runs ADD COLUMN provenance_json TEXT;
+    -- A table of its own: a few kilobytes per run that would otherwise be rewritten with the run row at every epoch.
+    CREATE TABLE run_provenance (
+      run_id INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+      json   TEXT    NOT NULL
+    );
     ALTER TABLE epochs ADD COLUMN cpu_seconds REAL;
     CREATE INDEX runs_group ON runs (group_id) WHERE group_id IS NOT NULL;
   `);
