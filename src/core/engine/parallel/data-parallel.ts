@@ -1,21 +1,33 @@
 /**
  * Data-parallel training on two threads: the trainer's main thread and one
- * helper (worker.ts) each compute the gradient of half of every batch on a
- * tfjs wasm backend of their own; the main thread adds the two halves, weighted
- * by their share of the images, and takes the one optimizer step on its model;
- * the helper takes the new weights at the start of the next step. The model,
- * the optimizer and everything a checkpoint, a probe or an evaluation reads stay
- * on the main thread, exactly as in single-threaded training.
+ * helper (worker.ts) each compute the gradient of their part of every batch on
+ * a tfjs wasm backend of their own (the helper three quarters, see
+ * HELPER_SHARE); the main thread adds the two, weighted by their share of the
+ * images, and takes the one optimizer step on its model; the helper takes the
+ * new weights at the start of the next step. The model, the optimizer and
+ * everything a checkpoint, a probe or an evaluation reads stay on the main
+ * thread, exactly as in single-threaded training.
  *
- * Determinism: every step splits the batch the same way (the first ⌈n/2⌉
- * images on the main thread), both threads run the same kernels in the same
- * order, and the halves are added in float64 in one fixed order before rounding
+ * Determinism: every step splits the batch the same way (the first quarter of
+ * the images on the main thread), both threads run the same kernels in the same
+ * order, and the parts are added in float64 in one fixed order before rounding
  * to float32, so the same seed gives the same run, bit for bit, every time.
  * Against the single-threaded path the gradient is summed in another order
- * (two means of 32 instead of one of 64), so figures agree to float32 rounding
- * at first and drift apart like two runs on different hardware: the curve is
- * the same within ordinary run-to-run noise, not bit-identical (the tests pin
- * the accuracy within 1.5 points on 6,000 images).
+ * (two means instead of one of 64), so figures agree to float32 rounding at
+ * first (the first batch's loss within 1e-5 relative) and drift apart like two
+ * runs on different hardware: the curve is the same within ordinary run-to-run
+ * noise, not bit-identical (the tests pin the accuracy within 1.5 points on
+ * 6,000 images after two epochs).
+ *
+ * Speed (bench/parallel-epoch.ts, seed-model-3, full data, 2-core machine):
+ * it does not pay here, which is why one thread stays the default. tfjs's
+ * overhead per operation is paid by both threads on every step whatever the
+ * rows: on a quiet moment the main thread's part took 2.33 s per epoch for 32
+ * images a step and 1.87 s for 16, while a whole 64-image step on one thread
+ * takes about 3 s; adding the gradients, the optimizer step and the weight
+ * broadcast cost 0.4 s more. An epoch came out at 3.8–3.9 s on two threads
+ * against 3.5–3.8 s on one, and far slower on a busy machine, where every step
+ * waits for both threads to be scheduled.
  *
  * Only models whose every layer works on one image at a time qualify (no
  * BatchNormalization, whose batch statistics would be of half a batch, and no
@@ -96,6 +108,21 @@ export function parallelThreads(model: tf.LayersModel, requested: number, batchS
   return workerEntry() ? 2 : 1;
 }
 
+/**
+ * The helper's share of every batch. Not a half: the main thread also adds the
+ * two gradients, takes the optimizer step, broadcasts the weights and runs the
+ * validation pass, and a step costs about as much in tfjs's per-operation
+ * overhead for 16 images as for 32. Per-thread CPU seconds per epoch of
+ * seed-model-3 (a busy 2-core machine, /proc/self/task): 32/32 images gave
+ * main 3.72 s and helper 2.59 s; 16/48 gave 2.93 s and 2.72 s (one thread: 3.83 s).
+ */
+const HELPER_SHARE = 0.75;
+
+/** The helper's part of a batch of n images (the main thread keeps at least one). */
+function helperRows(n: number): number {
+  return Math.min(n - 1, Math.round(n * HELPER_SHARE));
+}
+
 export interface ParallelStep {
   /** The loss minimised over the whole batch (the two halves' losses weighted by their images). */
   loss: number;
@@ -127,7 +154,7 @@ export class DataParallel {
     const shape = model.inputs[0].shape.slice(1) as number[];
     const sizes: LayoutSizes = {
       variableSizes: variables.map((v) => v.size),
-      maxRows: Math.floor(batchSize / 2),
+      maxRows: helperRows(batchSize),
       pixels: shape.reduce((a, b) => a * b, 1),
       classes: NUM_CLASSES,
     };
@@ -158,8 +185,8 @@ export class DataParallel {
   step(forward: Forward, optimizer: tf.Optimizer, x: Float32Array, y: Float32Array, n: number): ParallelStep {
     if (this.closed) throw new Error('DataParallel.step after close');
     const { views, sizes } = this;
-    const mine = n - Math.min(sizes.maxRows, Math.floor(n / 2));
-    const theirs = n - mine;
+    const theirs = Math.min(sizes.maxRows, helperRows(n));
+    const mine = n - theirs;
     if (theirs > 0) {
       // The weights as they are now (a resume or a restored best epoch may have changed them since the last step).
       this.variables.forEach((v, i) => views.weights.set(v.dataSync() as Float32Array, views.offsets[i]));
