@@ -86,7 +86,13 @@ interface WorkerEntry {
 
 /** Where the helper thread's code is: the TypeScript source under tsx, or the built parallel-worker.js beside the bundle; null when neither is there. */
 function workerEntry(): WorkerEntry | null {
-  const here = dirname(fileURLToPath(import.meta.url));
+  let here: string;
+  try {
+    here = dirname(fileURLToPath(import.meta.url));
+  } catch {
+    // A bundle that defines no import.meta.url: no way to find the helper's file.
+    return null;
+  }
   if (import.meta.url.endsWith('.ts')) {
     const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
     return { code: TSX_BOOTSTRAP, eval: true, extra: { tsxApi, entry: pathToFileURL(join(here, 'worker.ts')).href } };
