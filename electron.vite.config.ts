@@ -25,6 +25,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           trainer: resolve(__dirname, 'src/core/engine/trainer-process.ts'),
+          // The second training thread (LAYERLAB_THREADS=2), started by the trainer from beside it.
+          'parallel-worker': resolve(__dirname, 'src/core/engine/parallel/worker.ts'),
         },
         external: ['better-sqlite3', '@tensorflow/tfjs-node', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
       },
