@@ -4,12 +4,11 @@
  * files, every optimizer hyperparameter and every layer's initializers as built,
  * and the machine. Collected by the trainer when training starts.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import * as os from 'node:os';
 import { basename } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { RunProvenance } from '../../shared/contract/runs';
+import { fileSha256 } from '../data/decoded-cache';
 import type { LayerSpec, Regularizer } from '../../shared/model/model-spec';
 import type { TrainingConfig } from '../../shared/model/training-config';
 import type { TrainJob } from './protocol';
@@ -34,7 +33,7 @@ export interface ProvenanceInput {
 export async function collectProvenance(input: ProvenanceInput): Promise<RunProvenance> {
   const { job, model, optimizer, backend } = input;
   const datasetFiles: RunProvenance['datasetFiles'] = [];
-  for (const path of input.datasetFiles) datasetFiles.push({ file: basename(path), sha256: await sha256OfFile(path) });
+  for (const path of input.datasetFiles) datasetFiles.push({ file: basename(path), sha256: await checksum(path) });
   return {
     appVersion: job.app?.version ?? 'unknown',
     gitCommit: job.app?.gitCommit ?? null,
@@ -53,15 +52,13 @@ export async function collectProvenance(input: ProvenanceInput): Promise<RunProv
   };
 }
 
-/** SHA-256 of a file's bytes, read as a stream (the training images are tens of megabytes). */
-export function sha256OfFile(path: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const hash = createHash('sha256');
-    const stream = createReadStream(path);
-    stream.on('error', (e) => fail(new Error(`Could not read ${path} to record its checksum: ${e.message}`)));
-    stream.on('data', (chunk) => hash.update(chunk));
-    stream.on('end', () => done(hash.digest('hex')));
-  });
+/** The file's SHA-256 (the one its decoded cache recorded, when it is the file that was loaded). */
+async function checksum(path: string): Promise<string> {
+  try {
+    return await fileSha256(path);
+  } catch (e) {
+    throw new Error(`Could not read ${path} to record its checksum: ${(e as Error).message}`);
+  }
 }
 
 /** "Intel(R) Xeon(R) CPU @ 2.20GHz × 2", as the run's environment says it. */
