@@ -547,7 +547,7 @@ async function main(): Promise<void> {
     const { seconds: s, cpuSeconds, note } = bestFigure;
     console.log(
       `PyTorch ${torch}, ${torchResults[0].setup.name}: ${f(s)} s/epoch, ${f(ll.trainCount / s, 0)} samples/s` +
-        `${cpuSeconds === null ? '' : ` (${f(cpuSeconds)} CPU s/epoch)`} (measured now, ${note})`,
+        `${cpuSeconds === null ? '' : ` (${f(cpuSeconds)} CPU s/epoch)`} (measured now, ${note}; issue 12 stored ${f(STORED_TORCH.best.low)}–${f(STORED_TORCH.best.high)} s)`,
     );
     console.log(ratioLine('PyTorch best', s) + `; goal ≤ ${GOAL_RATIO}× → ${llMedian / s <= GOAL_RATIO ? 'met' : 'not met'}`);
   } else {
@@ -562,7 +562,7 @@ async function main(): Promise<void> {
   if (defaultFigure) {
     const { seconds: s, cpuSeconds, note } = defaultFigure;
     console.log(
-      `PyTorch ${torch}, ${torchResults[1].setup.name}: ${f(s)} s/epoch${cpuSeconds === null ? '' : ` (${f(cpuSeconds)} CPU s/epoch)`} (measured now, ${note})`,
+      `PyTorch ${torch}, ${torchResults[1].setup.name}: ${f(s)} s/epoch${cpuSeconds === null ? '' : ` (${f(cpuSeconds)} CPU s/epoch)`} (measured now, ${note}; issue 12 stored ${f(STORED_TORCH.default.seconds)} s)`,
     );
     console.log(ratioLine('PyTorch default', s));
   } else {
