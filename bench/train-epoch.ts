@@ -4,7 +4,7 @@
  * 0.001, batch 64) on the full 48,000 / 12,000 split, the validation pass inside the
  * epoch. Prints figures; asserts nothing (timings stay out of the test suite).
  *
- *   npx tsx bench/train-epoch.ts [--epochs N] [--backend wasm|cpu|tensorflow]
+ *   npx tsx bench/train-epoch.ts [--epochs N] [--backend wasm|cpu|tensorflow] [--threads 1|2]
  *                                [--skip-torch] [--skip-profile] [--data DIR]
  *   npx tsx bench/train-epoch.ts --compare-matmul [--repeat R] [--backend wasm]
  *
@@ -75,6 +75,7 @@ const { values: args } = parseArgs({
   options: {
     epochs: { type: 'string', default: '3' },
     backend: { type: 'string' },
+    threads: { type: 'string' },
     'compare-matmul': { type: 'boolean', default: false },
     repeat: { type: 'string', default: '1' },
     'skip-torch': { type: 'boolean', default: false },
@@ -469,13 +470,15 @@ async function main(): Promise<void> {
 
   // 1. Layerlab, through the real trainer.
   if (backend) process.env.LAYERLAB_BACKEND = backend;
+  // The trainer reads LAYERLAB_THREADS (1 or 2; data-parallel where the model allows it, else one thread).
+  if (args.threads !== undefined) process.env.LAYERLAB_THREADS = String(positiveInteger('threads', args.threads));
   console.log(`\n[1/3] Layerlab: the trainer process, ${1 + timedEpochs} epochs`);
   const ll = await trainInTrainer(1 + timedEpochs, args.data!);
   const env = ll.environment;
   const extras = Object.entries(env)
     .filter(([k, v]) => !['backend', 'versions', 'host', 'platform', 'cpus'].includes(k) && (typeof v !== 'object' || v === null))
     .map(([k, v]) => `${k} ${String(v)}`);
-  console.log(`  trainer: ${ll.command}`);
+  console.log(`  trainer: ${ll.command}; LAYERLAB_THREADS ${process.env.LAYERLAB_THREADS ?? "unset (the trainer's default)"}`);
   console.log(
     `  backend ${env.backend} (${Object.entries(env.versions)
       .map(([k, v]) => `${k} ${v}`)
