@@ -10,7 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const scripts = readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && f !== 'run-all.ts')
+  // A name starting with _ is someone's scratch file, not a benchmark.
+  .filter((f) => f.endsWith('.ts') && f !== 'run-all.ts' && !f.startsWith('_'))
   .sort();
 for (const script of scripts) {
   console.log(`\n=== bench/${script} ===`);
