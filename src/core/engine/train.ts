@@ -12,6 +12,7 @@ import { argMax, evaluate, type Evaluation, forwardPass, NUM_CLASSES, sampleShap
 import { DataParallel, parallelThreads } from './parallel/data-parallel';
 import { chooseProbe, LayerProbe } from './probe';
 import { epochOrder } from './shuffle';
+import { DenseKernels, kernelChoice, type KernelChoice, KERNELS_NAME } from './kernels/dense-step';
 
 export { evaluate, type Evaluation } from './forward';
 
@@ -72,11 +73,18 @@ export interface TrainOptions {
    */
   optimizer?: tf.Optimizer;
   /**
-   * Threads to train on (default 1, today's single-threaded path). 2 trains
+   * Threads to train on. A model Layerlab's kernels take (see `kernels`) trains on two
+   * unless this says 1. Other models: default 1, today's single-threaded path; 2 trains
    * data-parallel when the model and backend allow it (parallel/data-parallel.ts
-   * says which and how); TrainResult.threads tells how many were used.
+   * says which and how). TrainResult.threads tells how many were used.
    */
   threads?: number;
+  /**
+   * 'auto' (default): a model of Dense layers on the wasm or cpu backend trains its steps on
+   * Layerlab's own two-thread SIMD kernels (kernels/dense-step.ts); 'tfjs' keeps every step on
+   * tfjs. LAYERLAB_KERNELS overrides it. TrainResult.kernels says which trained.
+   */
+  kernels?: KernelChoice;
 }
 
 /** What shouldStop may ask for besides going on (false). */
@@ -95,8 +103,10 @@ export interface TrainResult {
   weights: 'final' | 'best';
   /** The best epoch by early stopping's monitor; null without early stopping. */
   bestEpoch: number | null;
-  /** The threads that trained (1, or 2 when data-parallel). */
+  /** The threads that trained (1, or 2 when data-parallel or on Layerlab's kernels). */
   threads: number;
+  /** Whose kernels computed the training steps. */
+  kernels: 'tfjs' | typeof KERNELS_NAME;
 }
 
 /** CPU seconds (user and system) this process has used so far. */
@@ -165,8 +175,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   const resume = opts.resumeFrom ?? null;
   let stopped = false;
+  const kernels = kernelChoice(opts.kernels);
   const threads = parallelThreads(model, opts.threads ?? 1, batchSize);
   let helper: DataParallel | null = null;
+  let dense: DenseKernels | null = null;
   // Everything a checkpoint holds, read out of the model, the optimizer and the stopper now.
   const capture = async (position: CheckpointState['position'], progress: EpochProgress): Promise<CheckpointState> => {
     const weights = await Promise.all(model.weights.map((w) => tensorData(w.originalName, w.read())));
@@ -203,7 +215,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     stopReason,
     weights,
     bestEpoch: stopper?.bestEpoch ?? null,
-    threads,
+    threads: dense?.threads ?? threads,
+    kernels: dense ? KERNELS_NAME : 'tfjs',
   });
 
   try {
@@ -254,7 +267,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       report(await probe.measure(0, null));
     }
 
-    if (threads > 1) helper = await DataParallel.start(model, batchSize);
+    // Layerlab's kernels where they take the model (null where not), else data-parallel when asked for.
+    if (kernels === 'auto') dense = await DenseKernels.start(model, batchSize, opts.threads === 1 ? 1 : 2);
+    if (!dense && threads > 1) helper = await DataParallel.start(model, batchSize);
     const first = resume?.position ?? { epoch: 1, batch: 0 };
     for (let epoch = first.epoch; !stopped && epoch <= config.epochs; epoch++) {
       const started = performance.now();
@@ -293,9 +308,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           for (let k = 0; k < pixels; k++) xBuffer[target + k] = images[source + k] * PIXEL_SCALE;
           yBuffer[i * NUM_CLASSES + set.labels[index]] = 1;
         }
-        if (helper) {
-          // Half the batch on each thread, one optimizer step here (see parallel/data-parallel.ts).
-          const step = helper.step(forward, optimizer, xBuffer, yBuffer, n);
+        if (helper || dense) {
+          // Half the batch on each thread, one optimizer step here (see parallel/data-parallel.ts), or Layerlab's kernels (kernels/dense-step.ts).
+          const step = dense ? dense.step(optimizer, xBuffer, yBuffer, n) : helper!.step(forward, optimizer, xBuffer, yBuffer, n);
           if (!Number.isFinite(step.loss)) throw divergedError(epoch, number, batches, step.loss, config.learningRate);
           correct += step.correct;
           lossSum += step.loss * n;
@@ -369,6 +384,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (best && stopper?.bestEpoch != null && stopper.bestEpoch !== last && best.restore()) weights = 'best';
   } finally {
     await helper?.close();
+    await dense?.close();
     if (ownsOptimizer) disposeOptimizer(optimizer);
     probe?.dispose();
     best?.release();

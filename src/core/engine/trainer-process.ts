@@ -16,6 +16,7 @@ import type { EvaluateJob, FromTrainer, ToTrainer, TrainJob } from './protocol';
 import { saveModel } from './save-model';
 import { parallelThreads, requestedThreads } from './parallel/data-parallel';
 import { collectProvenance } from './provenance';
+import { denseKernelsApply, kernelChoice, KERNELS_NAME } from './kernels/dense-step';
 import { type StopRequest, train } from './train';
 import { installWasmConvFilterGrad } from './wasm-conv-grad';
 import { installWasmMatMulFix } from './wasm-matmul';
@@ -106,6 +107,9 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
     const datasetFiles = Object.values(findFashionMnistFiles(job.datasetFolder)).filter((f): f is string => f !== null);
     // LAYERLAB_THREADS=2 trains data-parallel where the model allows it (parallel/data-parallel.ts); the record says which.
     const threads = parallelThreads(model, requestedThreads(), job.config.batchSize, backend);
+    // Dense models train their steps on Layerlab's own SIMD kernels (kernels/dense-step.ts) unless LAYERLAB_KERNELS=tfjs, on
+    // two threads with LAYERLAB_THREADS=2 (the provenance's thread count): the environment's versions say so.
+    const simd = await denseKernelsApply(model, kernelChoice());
     const provenance = await collectProvenance({ job, model, optimizer, backend, datasetFiles, threads: threads > 1 ? threads : undefined });
 
     // Every message goes out in order; `sent` resolves once the latest (and so every earlier one) has left.
@@ -114,7 +118,13 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
 
     void send({
       type: 'started',
-      environment: { backend, versions, host: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: cpuDescription() },
+      environment: {
+        backend,
+        versions: simd ? { ...versions, [KERNELS_NAME]: `wasm simd128, ${threads > 1 ? 2 : 1} thread(s)` } : versions,
+        host: os.hostname(),
+        platform: `${process.platform}-${process.arch}`,
+        cpus: cpuDescription(),
+      },
       dataset: {
         id: 'fashion-mnist',
         source: job.datasetFolder,

@@ -1,0 +1,599 @@
+/**
+ * A whole training step of a Dense network without tfjs operations: the
+ * forward pass, softmax cross-entropy (from logits, the mean over the batch,
+ * as forward.ts's trainingLoss computes it), and the backward pass, in the
+ * WebAssembly SIMD kernels of wat.ts, on two threads (this one and a worker)
+ * sharing one WebAssembly.Memory. The gradients go to the run's own tfjs
+ * optimizer (optimizer.applyGradients, so its state, checkpoints and
+ * FastAdam's kernel stay as they are), and the weights are read back from the
+ * tfjs variables at the start of every step: the model's variables are
+ * always the truth, and everything else a run does (validation, probes,
+ * evaluation, early stopping, pause and resume) stays on tfjs unchanged.
+ *
+ * Determinism: every output element of every kernel is computed by one
+ * thread, summing in a fixed order; how rows and columns are split between
+ * the threads is fixed by the shapes. The same seed gives the same run, bit
+ * for bit. Against tfjs the sums run in another order, so figures agree to
+ * float32 rounding (the first batch's loss and gradients within 1e-5
+ * relative) and then drift apart as two runs on different hardware would.
+ *
+ * Speed (bench/kernels.ts, 2-core AMD EPYC, busy with another test run): the
+ * GEMM runs at 34–39 GFLOP/s on one thread for every product of a seed-model-3
+ * step at batch 64 (XNNPACK in tfjs-backend-wasm: about 20); an epoch of
+ * seed-model-3 on the full data (48,000 + 12,000 images, validation included)
+ * took 1.83–2.06 s (median 1.86) against 3.55–4.40 s (median 3.69) on the tfjs
+ * path in the same run. Two threads only pay when both cores are free enough:
+ * each step meets at five barriers, so DenseKernels times its steps and keeps
+ * to one thread while that is faster (the figures do not change).
+ */
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { TrainingSetupError } from '../errors';
+import { argMax, NUM_CLASSES } from '../forward';
+import { instantiate, kernelBytes, type Kernels, type SharedMemory, sharedMemory } from './assemble';
+import { MODE_BIAS, MODE_DRELU, MODE_DSIGMOID, MODE_DTANH, MODE_RELU } from './wat';
+
+/** What `kernels` (the setting and LAYERLAB_KERNELS) may name. */
+export type KernelChoice = 'auto' | 'tfjs';
+
+/** The name a run's record gives these kernels. */
+export const KERNELS_NAME = 'layerlab-simd';
+
+type Activation = 'relu' | 'sigmoid' | 'tanh' | 'linear';
+
+interface LayerPlan {
+  inputs: number;
+  units: number;
+  activation: Activation;
+  kernel: tf.Variable;
+  bias: tf.Variable | null;
+}
+
+/** Why a model cannot train on these kernels, or null when it can (the last layer must end in a softmax over the classes). */
+export function denseIneligibility(model: tf.LayersModel): string | null {
+  const plan = planOf(model);
+  return typeof plan === 'string' ? plan : null;
+}
+
+const ACTIVATIONS = new Set<string>(['relu', 'sigmoid', 'tanh', 'linear']);
+
+function planOf(model: tf.LayersModel): LayerPlan[] | string {
+  if (!(model instanceof tf.Sequential)) return 'not a Sequential model';
+  const input = model.inputs[0].shape.slice(1) as number[];
+  let width = input.reduce((a, b) => a * b, 1);
+  let flat = input.length === 1;
+  const layers: LayerPlan[] = [];
+  let softmax = false;
+  for (const layer of model.layers) {
+    if (softmax) return 'a layer after the softmax';
+    const name = layer.getClassName();
+    const config = layer.getConfig() as Record<string, unknown>;
+    if (!layer.trainable) return `${layer.name} is frozen`;
+    if (name === 'InputLayer') continue;
+    if (name === 'Flatten') {
+      flat = true;
+      continue;
+    }
+    if (name === 'Activation') {
+      const last = layers.at(-1);
+      const activation = String(config.activation);
+      if (!last || last.activation !== 'linear') return `${layer.name} does not follow a linear Dense layer`;
+      if (activation === 'softmax') softmax = true;
+      else if (ACTIVATIONS.has(activation)) last.activation = activation as Activation;
+      else return `${layer.name}'s activation ${activation}`;
+      continue;
+    }
+    if (name !== 'Dense') return `a ${name} layer`;
+    if (!flat) return `${layer.name} takes a multi-dimensional input`;
+    for (const key of ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint']) {
+      if (config[key] != null) return `${layer.name} has a ${key}`;
+    }
+    const activation = String(config.activation);
+    const weight = (suffix: string) => layer.trainableWeights.find((w) => w.originalName.endsWith(suffix))?.read() as tf.Variable | undefined;
+    const kernel = weight('/kernel');
+    if (!kernel || kernel.shape.length !== 2 || kernel.shape[0] !== width) return `${layer.name}'s kernel`;
+    const units = kernel.shape[1];
+    const bias = weight('/bias') ?? null;
+    if (layer.trainableWeights.length !== (bias ? 2 : 1)) return `${layer.name}'s weights`;
+    if (activation === 'softmax') softmax = true;
+    else if (!ACTIVATIONS.has(activation)) return `${layer.name}'s activation ${activation}`;
+    layers.push({ inputs: width, units, activation: activation === 'softmax' ? 'linear' : (activation as Activation), kernel, bias });
+    width = units;
+  }
+  if (!softmax || layers.length === 0) return 'the model does not end in a softmax';
+  if (width !== NUM_CLASSES) return `the output has ${width} units, not ${NUM_CLASSES}`;
+  const covered = new Set(layers.flatMap((l) => [l.kernel.name, ...(l.bias ? [l.bias.name] : [])]));
+  const trainable = model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
+  if (trainable.length !== covered.size || trainable.some((n) => !covered.has(n))) return 'weights outside the Dense layers';
+  return layers;
+}
+
+const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+
+// Program records: an operation and 15 arguments for each thread.
+const REC = 32;
+const OP_GEMM = 1;
+const OP_TRANSPOSE = 2;
+const OP_COLSUM = 3;
+const OP_BARRIER = 4;
+const OP_PAUSE = 5;
+const OP_END = 6;
+const OP_QUIT = 7;
+const MAX_RECORDS = 512;
+/** Spins before a thread sleeps at a barrier: a step's barriers are microseconds apart. */
+const SPIN = 20000;
+/** Steps per timing window of the adaptive choice between one thread and two, and how often (in windows) the slower is tried again. */
+const ADAPT_WINDOW = 25;
+const ADAPT_RETRY = 12;
+/** How long the main thread waits for the worker at one barrier before it gives up. */
+const BARRIER_TIMEOUT_MS = 120_000;
+
+/** The worker's side: the same interpreter as DenseKernels.run, as CommonJS for an eval worker (no file to bundle). */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, program } = workerData;
+const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const i32 = new Int32Array(memory.buffer);
+let mine = 0;
+function barrier() {
+  mine++;
+  Atomics.store(i32, control + 1, mine);
+  Atomics.notify(i32, control + 1);
+  for (let s = 0; ; s++) {
+    const theirs = Atomics.load(i32, control);
+    if (theirs >= mine) return;
+    if (s > ${SPIN}) Atomics.wait(i32, control, theirs, 1000);
+  }
+}
+try {
+  for (;;) {
+    barrier();
+    let quit = false;
+    for (let p = program; ; p += ${REC}) {
+      const op = i32[p];
+      const a = p + 16;
+      if (op === ${OP_GEMM}) k.gemm(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5], i32[a + 6], i32[a + 7], i32[a + 8], i32[a + 9], i32[a + 10], i32[a + 11], i32[a + 12], i32[a + 13], i32[a + 14]);
+      else if (op === ${OP_TRANSPOSE}) k.transpose(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5]);
+      else if (op === ${OP_COLSUM}) k.colsum(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5]);
+      else if (op === ${OP_BARRIER} || op === ${OP_PAUSE}) barrier();
+      else if (op === ${OP_END}) { barrier(); break; }
+      else { quit = true; break; }
+    }
+    if (quit) break;
+  }
+} catch (error) {
+  Atomics.store(i32, control + 2, 1);
+  Atomics.store(i32, control + 1, 0x3fffffff);
+  Atomics.notify(i32, control + 1);
+  throw error;
+}
+`;
+
+interface LayerMemory {
+  plan: LayerPlan;
+  /** Padded sizes. */
+  kp: number;
+  np: number;
+  /** Byte offsets: the weights, their transpose (not for the first layer), the bias, the layer's output, the gradient at its pre-activation, and the weights' and bias's gradients. */
+  w: number;
+  wt: number;
+  b: number;
+  out: number;
+  dz: number;
+  dw: number;
+  db: number;
+}
+
+export interface StepGradients {
+  /** The batch's mean cross-entropy. */
+  loss: number;
+  /** Images the model classified right. */
+  correct: number;
+  /** One array per trainable weight, in model.trainableWeights' order. */
+  gradients: Float32Array[];
+}
+
+/**
+ * Dense training steps on two threads. start() returns null when the model
+ * does not qualify (denseIneligibility) or this engine lacks WebAssembly
+ * SIMD or threads.
+ */
+export class DenseKernels {
+  private readonly f32: Float32Array;
+  private readonly i32: Int32Array;
+  private mine = 0;
+  /** This thread computes both threads' parts (no worker, or the worker measured slower lately). */
+  private solo: boolean;
+  /** The adaptive choice between one thread and two: milliseconds per step of the latest window of each. */
+  private readonly perStep = { solo: Infinity, pair: Infinity };
+  private windowSpent = 0;
+  private windowSteps = 0;
+  private windows = 0;
+  private programRows = -1;
+  private closed = false;
+
+  private constructor(
+    private readonly kernels: Kernels,
+    private readonly memory: SharedMemory,
+    private readonly worker: Worker | null,
+    private readonly layers: LayerMemory[],
+    private readonly x: number,
+    private readonly control: number,
+    private readonly program: number,
+    private readonly batchSize: number,
+    private readonly order: Array<{ layer: number; bias: boolean }>,
+  ) {
+    this.f32 = new Float32Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
+    this.solo = worker === null;
+  }
+
+  /**
+   * On a busy 2-core machine two threads that meet at barriers can be slower than one (each
+   * wait may last a scheduler slice). The figures are the same either way (the same work in the
+   * same order, only on which thread differs), so the steps are timed in windows and the faster
+   * way is kept, trying the other again now and then.
+   */
+  private adapt(ms: number): void {
+    if (!this.worker) return;
+    this.windowSpent += ms;
+    if (++this.windowSteps < ADAPT_WINDOW) return;
+    const mode = this.solo ? 'solo' : 'pair';
+    this.perStep[mode] = this.windowSpent / this.windowSteps;
+    this.windowSpent = 0;
+    this.windowSteps = 0;
+    this.windows++;
+    const other = this.solo ? 'pair' : 'solo';
+    const retry = this.perStep[other] === Infinity || this.windows % ADAPT_RETRY === 0;
+    this.solo = retry ? other === 'solo' : this.perStep.solo < this.perStep.pair;
+  }
+
+  /** `threads`: 2 (a worker and this thread) or 1 (this thread alone; the same figures, bit for bit). */
+  static async start(model: tf.LayersModel, batchSize: number, threads: 1 | 2 = 2): Promise<DenseKernels | null> {
+    const plan = planOf(model);
+    if (!REPLACED_BACKENDS.has(tf.getBackend())) return null;
+    if (typeof plan === 'string') return null;
+    const code = kernelBytes();
+    let size = 0;
+    const take = (floats: number) => {
+      const at = size;
+      size += Math.ceil(floats / 4) * 16;
+      return at;
+    };
+    const control = take(16);
+    const program = take(MAX_RECORDS * REC);
+    const x = take(batchSize * pad8(plan[0].inputs));
+    const layers: LayerMemory[] = plan.map((p, i) => {
+      const kp = pad8(p.inputs);
+      const np = pad8(p.units);
+      return {
+        plan: p,
+        kp,
+        np,
+        w: take(kp * np),
+        wt: i === 0 ? -1 : take(np * kp),
+        b: take(np),
+        out: take(batchSize * np),
+        dz: take(batchSize * np),
+        dw: take(kp * np),
+        db: take(np),
+      };
+    });
+    const memory = sharedMemory(size);
+    if (!memory) return null;
+    const kernels = instantiate(code, memory);
+    if (!kernels) return null;
+    const wasm = (globalThis as { WebAssembly?: { Module: new (bytes: Uint8Array) => object } }).WebAssembly!;
+    const worker =
+      threads === 2
+        ? new Worker(WORKER_SOURCE, { eval: true, workerData: { module: new wasm.Module(code), memory, control: control / 4, program: program / 4 } })
+        : null;
+    worker?.unref();
+    // A worker that fails to start or throws is seen at the next barrier (the error flag).
+    worker?.on('error', () => undefined);
+    const byName = new Map<string, { layer: number; bias: boolean }>();
+    plan.forEach((p, i) => {
+      byName.set(p.kernel.name, { layer: i, bias: false });
+      if (p.bias) byName.set(p.bias.name, { layer: i, bias: true });
+    });
+    const order = model.trainableWeights.map((w) => byName.get((w.read() as tf.Variable).name)!);
+    return new DenseKernels(kernels, memory, worker, layers, x, control / 4, program / 4, batchSize, order);
+  }
+
+  /** The trainable weights, in model.trainableWeights' order (the order gradients come in). */
+  get variables(): tf.Variable[] {
+    return this.order.map(({ layer, bias }) => (bias ? this.layers[layer].plan.bias! : this.layers[layer].plan.kernel));
+  }
+
+  private barrier(): void {
+    if (this.solo) return;
+    const { i32, control } = this;
+    this.mine++;
+    Atomics.store(i32, control, this.mine);
+    Atomics.notify(i32, control);
+    const deadline = performance.now() + BARRIER_TIMEOUT_MS;
+    for (let s = 0; ; s++) {
+      const theirs = Atomics.load(i32, control + 1);
+      if (Atomics.load(i32, control + 2) !== 0) throw new Error('The second training thread (layerlab-simd kernels) failed');
+      if (theirs >= this.mine) return;
+      if (s > SPIN) {
+        Atomics.wait(i32, control + 1, theirs, 50);
+        if (performance.now() > deadline) throw new Error('The second training thread (layerlab-simd kernels) stopped answering');
+      }
+    }
+  }
+
+  /** Runs the program from record `from` until a pause (returns the next record) or the end (returns -1); alone, both threads' parts. */
+  private run(from: number): number {
+    const { i32, kernels: k } = this;
+    const parts = this.solo ? [1, 16] : [1];
+    for (let r = from; ; r++) {
+      const p = this.program + r * REC;
+      const op = i32[p];
+      for (const part of parts) {
+        const a = p + part;
+        if (op === OP_GEMM) {
+          k.gemm(
+            i32[a],
+            i32[a + 1],
+            i32[a + 2],
+            i32[a + 3],
+            i32[a + 4],
+            i32[a + 5],
+            i32[a + 6],
+            i32[a + 7],
+            i32[a + 8],
+            i32[a + 9],
+            i32[a + 10],
+            i32[a + 11],
+            i32[a + 12],
+            i32[a + 13],
+            i32[a + 14],
+          );
+        } else if (op === OP_TRANSPOSE) k.transpose(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5]);
+        else if (op === OP_COLSUM) k.colsum(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5]);
+      }
+      if (op === OP_BARRIER) this.barrier();
+      else if (op === OP_PAUSE) return r + 1;
+      else if (op === OP_END) {
+        this.barrier();
+        return -1;
+      } else if (op < OP_GEMM || op > OP_COLSUM) throw new Error(`layerlab-simd: bad program record ${r}`);
+    }
+  }
+
+  /** Writes the program of a step on `n` images (the same for every step of that size). */
+  private writeProgram(n: number): void {
+    const { i32 } = this;
+    let r = 0;
+    const emit = (op: number, t0: number[] = [], t1: number[] = []) => {
+      if (r >= MAX_RECORDS) throw new Error('layerlab-simd: the model needs too many kernel calls');
+      const p = this.program + r * REC;
+      i32.fill(0, p, p + REC);
+      i32[p] = op;
+      i32.set(t0, p + 1);
+      i32.set(t1, p + 16);
+      r++;
+    };
+    const half4 = (m: number) => Math.floor(m / 8) * 4;
+    // Images are independent in the forward pass and in the gradient's way back through the
+    // layers: each thread takes half the batch's rows through every layer with no barrier in
+    // between. Only the weights' gradients (sums over the batch) wait for both halves.
+    const mid = half4(n);
+    const byRows = (g: Omit<GemmArgs, 'm0' | 'm1' | 'n0' | 'n1'>, cols: number) =>
+      emit(OP_GEMM, gemmArgs({ ...g, m0: 0, m1: mid, n0: 0, n1: cols }), gemmArgs({ ...g, m0: mid, m1: n, n0: 0, n1: cols }));
+    const L = this.layers;
+    // The transposed weights (for the way back) while the forward pass runs: nothing reads them before the loss's barrier.
+    for (const l of L) {
+      if (l.wt < 0) continue;
+      const h = half4(l.kp);
+      const part = (r0: number, r1: number) => [l.w + r0 * l.np * 4, l.wt + r0 * 4, r1 - r0, l.np, l.np * 4, l.kp * 4];
+      emit(OP_TRANSPOSE, part(0, h), part(h, l.kp));
+    }
+    L.forEach((l, i) => {
+      const input = i === 0 ? this.x : L[i - 1].out;
+      const mode = (l.plan.bias ? MODE_BIAS : 0) | (l.plan.activation === 'relu' ? MODE_RELU : 0);
+      byRows(
+        { a: input, b: l.w, c: l.out, bias: l.plan.bias ? l.b : 0, d: 0, K: l.kp, ars: l.kp * 4, aks: 4, ldb: l.np * 4, ldc: l.np * 4, mode },
+        l.np,
+      );
+      // Sigmoid and tanh (and the loss after the last layer) are computed on this thread in JavaScript.
+      if (l.plan.activation === 'sigmoid' || l.plan.activation === 'tanh' || i === L.length - 1) {
+        emit(OP_BARRIER);
+        emit(OP_PAUSE);
+      }
+    });
+    for (let i = L.length - 1; i > 0; i--) {
+      const [l, below] = [L[i], L[i - 1]];
+      const act = below.plan.activation;
+      const mode = act === 'relu' ? MODE_DRELU : act === 'sigmoid' ? MODE_DSIGMOID : act === 'tanh' ? MODE_DTANH : 0;
+      // dZ below = (dZ · Wᵀ) ⊙ f′, f′ from the layer below's outputs.
+      byRows({ a: l.dz, b: l.wt, c: below.dz, bias: 0, d: below.out, K: l.np, ars: l.np * 4, aks: 4, ldb: l.kp * 4, ldc: l.kp * 4, mode }, l.kp);
+    }
+    emit(OP_BARRIER);
+    L.forEach((l, i) => {
+      const input = i === 0 ? this.x : L[i - 1].out;
+      // dW = inputᵀ · dZ: rows of dW split between the threads; db = Σ dZ: columns split.
+      const h = half4(l.kp);
+      const dw = (m0: number, m1: number) =>
+        gemmArgs({
+          a: input,
+          b: l.dz,
+          c: l.dw,
+          bias: 0,
+          d: 0,
+          m0,
+          m1,
+          n0: 0,
+          n1: l.np,
+          K: n,
+          ars: 4,
+          aks: l.kp * 4,
+          ldb: l.np * 4,
+          ldc: l.np * 4,
+          mode: 0,
+        });
+      emit(OP_GEMM, dw(0, h), dw(h, l.kp));
+      if (l.plan.bias) emit(OP_COLSUM, [l.dz, l.db, n, 0, l.np / 2, l.np * 4], [l.dz, l.db, n, l.np / 2, l.np, l.np * 4]);
+    });
+    emit(OP_END);
+    this.programRows = n;
+  }
+
+  /** The loss, the classified-right count and every gradient for the first `n` images of `x` (n × inputs floats) and one-hot `y` (n × 10). */
+  gradients(x: Float32Array, y: Float32Array, n: number): StepGradients {
+    if (this.closed) throw new Error('layerlab-simd kernels used after close');
+    if (n < 1 || n > this.batchSize) throw new Error(`layerlab-simd: a batch of ${n} images (at most ${this.batchSize})`);
+    const { f32, layers: L } = this;
+    const started = performance.now();
+    if (this.programRows !== n) this.writeProgram(n);
+    // The weights, from the tfjs variables (the truth).
+    for (const l of L) {
+      const { inputs, units } = l.plan;
+      const w = l.plan.kernel.dataSync() as Float32Array;
+      if (units === l.np) f32.set(w, l.w / 4);
+      else for (let k = 0; k < inputs; k++) f32.set(w.subarray(k * units, (k + 1) * units), l.w / 4 + k * l.np);
+      if (l.plan.bias) f32.set(l.plan.bias.dataSync() as Float32Array, l.b / 4);
+    }
+    const inputs = L[0].plan.inputs;
+    if (inputs === L[0].kp) f32.set(x.subarray(0, n * inputs), this.x / 4);
+    else for (let i = 0; i < n; i++) f32.set(x.subarray(i * inputs, (i + 1) * inputs), this.x / 4 + i * L[0].kp);
+
+    this.barrier();
+    let at = this.run(0);
+    let loss = 0;
+    let correct = 0;
+    for (let i = 0; at >= 0; i++) {
+      const l = L[i];
+      if (i === L.length - 1) ({ loss, correct } = this.softmaxLoss(l, y, n));
+      else if (l.plan.activation === 'sigmoid' || l.plan.activation === 'tanh') {
+        for (let r = 0; r < n; r++) {
+          const base = l.out / 4 + r * l.np;
+          for (let j = 0; j < l.plan.units; j++) {
+            const z = f32[base + j];
+            f32[base + j] = l.plan.activation === 'tanh' ? Math.tanh(z) : 1 / (1 + Math.exp(-z));
+          }
+        }
+      } else continue;
+      this.barrier();
+      at = this.run(at);
+    }
+    const gradients = this.order.map(({ layer, bias }) => {
+      const l = L[layer];
+      const { inputs: kIn, units } = l.plan;
+      if (bias) return f32.slice(l.db / 4, l.db / 4 + units);
+      if (units === l.np) return f32.slice(l.dw / 4, l.dw / 4 + kIn * units);
+      const out = new Float32Array(kIn * units);
+      for (let k = 0; k < kIn; k++) out.set(f32.subarray(l.dw / 4 + k * l.np, l.dw / 4 + k * l.np + units), k * units);
+      return out;
+    });
+    this.adapt(performance.now() - started);
+    return { loss, correct, gradients };
+  }
+
+  /** One training step: the gradients, then `optimizer`'s update of the model's variables. */
+  step(optimizer: tf.Optimizer, x: Float32Array, y: Float32Array, n: number): { loss: number; correct: number } {
+    const { loss, correct, gradients } = this.gradients(x, y, n);
+    if (!Number.isFinite(loss)) return { loss, correct };
+    const variables = this.variables;
+    const named = gradients.map((g, i) => ({ name: variables[i].name, tensor: tf.tensor(g, variables[i].shape) }));
+    try {
+      optimizer.applyGradients(named);
+    } finally {
+      for (const t of named) t.tensor.dispose();
+    }
+    return { loss, correct };
+  }
+
+  /** Softmax cross-entropy from the last layer's logits: the mean loss, and dZ = (softmax − y) / n into the layer's gradient. */
+  private softmaxLoss(l: LayerMemory, y: Float32Array, n: number): { loss: number; correct: number } {
+    const { f32 } = this;
+    const width = l.plan.units;
+    let sum = 0;
+    let correct = 0;
+    const e = new Float64Array(width);
+    for (let r = 0; r < n; r++) {
+      const base = l.out / 4 + r * l.np;
+      const label = argMax(y, r * width, width);
+      if (argMax(f32, base, width) === label) correct++;
+      let max = -Infinity;
+      for (let j = 0; j < width; j++) max = Math.max(max, f32[base + j]);
+      let total = 0;
+      for (let j = 0; j < width; j++) total += e[j] = Math.exp(f32[base + j] - max);
+      sum += max + Math.log(total) - f32[base + label];
+      const dz = l.dz / 4 + r * l.np;
+      for (let j = 0; j < width; j++) f32[dz + j] = (e[j] / total - y[r * width + j]) / n;
+      f32.fill(0, dz + width, dz + l.np);
+    }
+    return { loss: sum / n, correct };
+  }
+
+  /** The threads that compute a step. */
+  get threads(): number {
+    return this.worker ? 2 : 1;
+  }
+
+  /** Ends the worker. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.worker) return;
+    this.solo = false;
+    this.i32[this.program] = OP_QUIT;
+    try {
+      this.barrier();
+    } catch {
+      // The worker already failed: terminate below.
+    }
+    await this.worker.terminate();
+  }
+}
+
+interface GemmArgs {
+  a: number;
+  b: number;
+  c: number;
+  bias: number;
+  d: number;
+  m0: number;
+  m1: number;
+  n0: number;
+  n1: number;
+  K: number;
+  ars: number;
+  aks: number;
+  ldb: number;
+  ldc: number;
+  mode: number;
+}
+
+function gemmArgs(g: GemmArgs): number[] {
+  return [g.a, g.b, g.c, g.bias, g.d, g.m0, g.m1, g.n0, g.n1, g.K, g.ars, g.aks, g.ldb, g.ldc, g.mode];
+}
+
+/**
+ * Which kernels a run asks for: LAYERLAB_KERNELS when set ('tfjs' forces the
+ * tfjs path, 'auto' lets eligible models take these kernels), else `setting`,
+ * else 'auto'. An error for the user when the variable names neither.
+ */
+export function kernelChoice(setting?: KernelChoice): KernelChoice {
+  const raw = process.env.LAYERLAB_KERNELS?.trim();
+  if (raw === undefined || raw === '') return setting ?? 'auto';
+  if (raw === 'tfjs' || raw === 'auto') return raw;
+  throw new TrainingSetupError(`LAYERLAB_KERNELS must be 'auto' or 'tfjs' (it is '${raw}')`);
+}
+
+/** Backends whose training these kernels replace (tfjs-node's native kernels stay in charge where it runs). */
+const REPLACED_BACKENDS = new Set(['wasm', 'cpu']);
+
+/**
+ * Whether a run of `model` on the current backend trains on these kernels:
+ * the choice allows it, the model qualifies (denseIneligibility) and this
+ * engine can run them (WebAssembly SIMD and threads).
+ */
+export async function denseKernelsApply(model: tf.LayersModel, choice: KernelChoice): Promise<boolean> {
+  if (choice === 'tfjs' || !REPLACED_BACKENDS.has(tf.getBackend()) || denseIneligibility(model) !== null) return false;
+  const code = kernelBytes();
+  const memory = sharedMemory(1 << 16);
+  return memory !== null && instantiate(code, memory) !== null;
+}

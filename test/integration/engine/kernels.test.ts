@@ -1,0 +1,192 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../../src/core/engine/backend';
+import { buildModel } from '../../../src/core/engine/build-model';
+import type { CheckpointState } from '../../../src/core/engine/checkpoint';
+import { forwardPass, trainingLoss } from '../../../src/core/engine/forward';
+import { kernelBytes } from '../../../src/core/engine/kernels/assemble';
+import { DenseKernels, denseIneligibility, kernelChoice } from '../../../src/core/engine/kernels/dense-step';
+import { kernelWat } from '../../../src/core/engine/kernels/wat';
+import { train, type BatchInfo, type TrainResult } from '../../../src/core/engine/train';
+import { installWasmMatMulFix } from '../../../src/core/engine/wasm-matmul';
+import { loadFashionMnist, splitTrainValidation } from '../../../src/core/data/fashion-mnist';
+import { pixelFloats } from '../../../src/core/data/pixels';
+import type { TrainValidationSplit } from '../../../src/core/data/types';
+import type { EpochMetrics } from '../../../src/shared/contract/runs';
+import type { ModelSpec } from '../../../src/shared/model/model-spec';
+import { findPreset } from '../../../src/shared/model/presets';
+import type { TrainingConfig } from '../../../src/shared/model/training-config';
+import { SYSTEM_FASHION_MNIST } from '../../helpers';
+
+const seedModel3 = findPreset('seed-model-3')!;
+const config: TrainingConfig = { ...seedModel3.config, limit: 6000, epochs: 2 };
+let data: TrainValidationSplit;
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  installWasmMatMulFix();
+  data = splitTrainValidation((await loadFashionMnist(SYSTEM_FASHION_MNIST)).train, config);
+});
+
+/** Everything but the wall-clock and CPU times, which are never the same twice. */
+const withoutTime = (epochs: EpochMetrics[]) => epochs.map(({ seconds: _, cpuSeconds: _c, ...rest }) => rest);
+
+async function run(
+  kernels: 'auto' | 'tfjs',
+  extra: Partial<Parameters<typeof train>[0]> = {},
+): Promise<{ result: TrainResult; batches: BatchInfo[] }> {
+  const model = buildModel(seedModel3.model, config.seed);
+  const batches: BatchInfo[] = [];
+  try {
+    const result = await train({ model, config, data, kernels, probes: false, onBatch: (b) => batches.push(b), ...extra });
+    return { result, batches };
+  } finally {
+    model.dispose();
+  }
+}
+
+let fastRun: Promise<{ result: TrainResult; batches: BatchInfo[] }> | null = null;
+/** One uninterrupted run on Layerlab's kernels, shared by the tests that compare against it. */
+const reference = () => (fastRun ??= run('auto'));
+
+/** The largest difference between two arrays, relative to the largest magnitude in the first. */
+function relativeError(expected: ArrayLike<number>, actual: ArrayLike<number>): number {
+  let scale = 0;
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]));
+    diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
+  }
+  return diff / scale;
+}
+
+describe("Layerlab's Dense kernels (layerlab-simd)", () => {
+  it('run the module assembled from the current WebAssembly text (after a change to wat.ts: npx tsx bench/kernels.ts --write-module)', async () => {
+    const wabt = await (await import('wabt')).default();
+    const module = wabt.parseWat('layerlab-kernels.wat', kernelWat(), { simd: true, threads: true });
+    try {
+      expect(Buffer.from(kernelBytes()).equals(Buffer.from(module.toBinary({}).buffer))).toBe(true);
+    } finally {
+      module.destroy();
+    }
+  });
+
+  it("compute one batch's loss and every gradient as tfjs does, within float32 rounding, on one thread or two alike", async () => {
+    const model = buildModel(seedModel3.model, config.seed);
+    const n = 50; // not a multiple of the tiles: the row edges are covered too
+    const x = pixelFloats(data.train, 0, n);
+    const y = new Float32Array(n * 10);
+    for (let i = 0; i < n; i++) y[i * 10 + data.train.labels[i]] = 1;
+    const two = (await DenseKernels.start(model, 64, 2))!;
+    const one = (await DenseKernels.start(model, 64, 1))!;
+    try {
+      expect(two.threads).toBe(2);
+      expect(one.threads).toBe(1);
+      const fast = two.gradients(x, y, n);
+      const alone = one.gradients(x, y, n);
+      const expected = tf.tidy(() => {
+        const xs = tf.tensor(x, [n, 28, 28]);
+        const ys = tf.tensor2d(y, [n, 10]);
+        const forward = forwardPass(model);
+        const { value, grads } = tf.variableGrads(() => trainingLoss(model, ys, forward(xs, true)), two.variables);
+        return { loss: value.dataSync()[0], gradients: two.variables.map((v) => grads[v.name].dataSync() as Float32Array) };
+      });
+      expect(Math.abs(fast.loss - expected.loss) / expected.loss).toBeLessThan(1e-5);
+      expect(fast.gradients.map((g) => g.length)).toEqual(expected.gradients.map((g) => g.length));
+      expected.gradients.forEach((g, i) => expect(relativeError(g, fast.gradients[i])).toBeLessThan(1e-5));
+      // The same sums in the same order on either thread: bit for bit.
+      expect(alone.loss).toBe(fast.loss);
+      expect(alone.gradients).toEqual(fast.gradients);
+    } finally {
+      await two.close();
+      await one.close();
+      model.dispose();
+    }
+  });
+
+  it('train seed-model-3 to the accuracy of the tfjs path within a point after two epochs on 6,000 images', async () => {
+    const slow = await run('tfjs');
+    const fast = await reference();
+    expect(slow.result.kernels).toBe('tfjs');
+    expect(fast.result.kernels).toBe('layerlab-simd');
+    expect(fast.result.threads).toBe(2);
+    expect(fast.batches.length).toBe(slow.batches.length);
+    const [a, b] = [slow.batches[0].batchLoss, fast.batches[0].batchLoss];
+    expect(Math.abs(a - b) / a).toBeLessThan(1e-5);
+    const [slowLast, fastLast] = [slow.result.epochs.at(-1)!, fast.result.epochs.at(-1)!];
+    expect(fastLast.valAccuracy).toBeGreaterThan(0.75);
+    expect(Math.abs(fastLast.valAccuracy! - slowLast.valAccuracy!)).toBeLessThan(0.01);
+    expect(Math.abs(fastLast.accuracy - slowLast.accuracy)).toBeLessThan(0.01);
+    expect(fast.result.epochs[1].loss).toBeLessThan(fast.result.epochs[0].loss);
+  });
+
+  it('give the same run, figure for figure, every time (and on one thread), leaving no tensor behind', async () => {
+    const before = tf.memory().numTensors;
+    const first = await reference();
+    const second = await run('auto');
+    const alone = await run('auto', { threads: 1 });
+    expect(alone.result.threads).toBe(1);
+    expect(alone.result.kernels).toBe('layerlab-simd');
+    expect(withoutTime(second.result.epochs)).toEqual(withoutTime(first.result.epochs));
+    expect(second.batches.map((b) => b.batchLoss)).toEqual(first.batches.map((b) => b.batchLoss));
+    expect(withoutTime(alone.result.epochs)).toEqual(withoutTime(first.result.epochs));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('paused mid-epoch and resumed, end with the figures of the run that never stopped', async () => {
+    const whole = await reference();
+    let state: CheckpointState | null = null;
+    let seen = 0;
+    const paused = await run('auto', {
+      onBatch: () => seen++,
+      shouldStop: () => (seen === 50 ? 'pause' : false),
+      checkpoint: async (s, reason) => {
+        if (reason === 'pause') state = s;
+      },
+    });
+    expect(paused.result.status).toBe('paused');
+    expect(state!.position).toEqual({ epoch: 1, batch: 50 });
+    const resumed = await run('auto', { resumeFrom: state! });
+    expect(resumed.result.status).toBe('completed');
+    expect(resumed.result.kernels).toBe('layerlab-simd');
+    expect(withoutTime(resumed.result.epochs)).toEqual(withoutTime(whole.result.epochs));
+  });
+
+  it('leave models they cannot train (Dropout, a regularizer, no softmax) and LAYERLAB_KERNELS=tfjs to tfjs', async () => {
+    const layers = seedModel3.model.layers;
+    const specs: ModelSpec[] = [
+      { ...seedModel3.model, layers: [...layers.slice(0, 2), { type: 'Dropout', rate: 0.2 }, ...layers.slice(2)] },
+      {
+        ...seedModel3.model,
+        layers: layers.map((l, i) => (i === 1 && l.type === 'Dense' ? { ...l, kernelRegularizer: { l1: 0, l2: 0.01 } } : l)) as ModelSpec['layers'],
+      },
+      {
+        ...seedModel3.model,
+        layers: layers.map((l, i) => (i === layers.length - 1 && l.type === 'Dense' ? { ...l, activation: 'linear' } : l)) as ModelSpec['layers'],
+      },
+    ];
+    for (const spec of specs) {
+      const model = buildModel(spec, 1);
+      try {
+        expect(denseIneligibility(model)).not.toBeNull();
+        expect(await DenseKernels.start(model, 64)).toBeNull();
+      } finally {
+        model.dispose();
+      }
+    }
+    const saved = process.env.LAYERLAB_KERNELS;
+    try {
+      process.env.LAYERLAB_KERNELS = 'tfjs';
+      expect(kernelChoice('auto')).toBe('tfjs');
+      const forced = await run('auto', { config: { ...config, epochs: 1, limit: 640 } });
+      expect(forced.result.kernels).toBe('tfjs');
+      process.env.LAYERLAB_KERNELS = 'fast';
+      expect(() => kernelChoice()).toThrow(/LAYERLAB_KERNELS must be 'auto' or 'tfjs' \(it is 'fast'\)/);
+      delete process.env.LAYERLAB_KERNELS;
+      expect(kernelChoice()).toBe('auto');
+    } finally {
+      if (saved === undefined) delete process.env.LAYERLAB_KERNELS;
+      else process.env.LAYERLAB_KERNELS = saved;
+    }
+  });
+});
