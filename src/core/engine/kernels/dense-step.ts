@@ -17,14 +17,16 @@
  * float32 rounding (the first batch's loss and gradients within 1e-5
  * relative) and then drift apart as two runs on different hardware would.
  *
- * Speed (bench/kernels.ts, 2-core AMD EPYC, busy with another test run): the
- * GEMM runs at 34–39 GFLOP/s on one thread for every product of a seed-model-3
- * step at batch 64 (XNNPACK in tfjs-backend-wasm: about 20); an epoch of
- * seed-model-3 on the full data (48,000 + 12,000 images, validation included)
- * took 1.83–2.06 s (median 1.86) against 3.55–4.40 s (median 3.69) on the tfjs
- * path in the same run. Two threads only pay when both cores are free enough:
- * each step meets at five barriers, so DenseKernels times its steps and keeps
- * to one thread while that is faster (the figures do not change).
+ * Speed (bench/kernels.ts, 2-core AMD EPYC, busy with other test runs, load
+ * average 2.5–3): the GEMM runs at 30–39 GFLOP/s on one thread for every
+ * product of a seed-model-3 step at batch 64 (XNNPACK in tfjs-backend-wasm:
+ * about 20). An epoch of seed-model-3 on the full data (48,000 + 12,000
+ * images, validation included), median of 3 in one run: 1.68 s on one thread,
+ * 1.82 s on two, 3.55 s on the tfjs path. On a quiet moment 750 gradients took
+ * 0.70 s on two threads against 1.18 s on one; on a busy machine two threads
+ * that meet at five barriers a step can be slower than one (a wait may last a
+ * scheduler slice), so DenseKernels times its steps and keeps to one thread
+ * while that is faster (the figures do not change).
  */
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -189,7 +191,7 @@ export interface StepGradients {
   loss: number;
   /** Images the model classified right. */
   correct: number;
-  /** One array per trainable weight, in model.trainableWeights' order. */
+  /** One array per trainable weight, in model.trainableWeights' order: views valid until the next step (copy to keep). */
   gradients: Float32Array[];
 }
 
@@ -202,6 +204,7 @@ export class DenseKernels {
   private readonly f32: Float32Array;
   private readonly i32: Int32Array;
   private mine = 0;
+  private readonly packed: Float32Array[] = [];
   /** This thread computes both threads' parts (no worker, or the worker measured slower lately). */
   private solo: boolean;
   /** The adaptive choice between one thread and two: milliseconds per step of the latest window of each. */
@@ -448,12 +451,13 @@ export class DenseKernels {
     const started = performance.now();
     if (this.programRows !== n) this.writeProgram(n);
     // The weights, from the tfjs variables (the truth).
+    const read = weightReader();
     for (const l of L) {
       const { inputs, units } = l.plan;
-      const w = l.plan.kernel.dataSync() as Float32Array;
+      const w = read(l.plan.kernel);
       if (units === l.np) f32.set(w, l.w / 4);
       else for (let k = 0; k < inputs; k++) f32.set(w.subarray(k * units, (k + 1) * units), l.w / 4 + k * l.np);
-      if (l.plan.bias) f32.set(l.plan.bias.dataSync() as Float32Array, l.b / 4);
+      if (l.plan.bias) f32.set(read(l.plan.bias), l.b / 4);
     }
     const inputs = L[0].plan.inputs;
     if (inputs === L[0].kp) f32.set(x.subarray(0, n * inputs), this.x / 4);
@@ -478,12 +482,13 @@ export class DenseKernels {
       this.barrier();
       at = this.run(at);
     }
-    const gradients = this.order.map(({ layer, bias }) => {
+    const gradients = this.order.map(({ layer, bias }, i) => {
       const l = L[layer];
       const { inputs: kIn, units } = l.plan;
-      if (bias) return f32.slice(l.db / 4, l.db / 4 + units);
-      if (units === l.np) return f32.slice(l.dw / 4, l.dw / 4 + kIn * units);
-      const out = new Float32Array(kIn * units);
+      if (bias) return f32.subarray(l.db / 4, l.db / 4 + units);
+      if (units === l.np) return f32.subarray(l.dw / 4, l.dw / 4 + kIn * units);
+      // Padded columns: the gradient packed into an array of its own (kept: one per weight).
+      const out = (this.packed[i] ??= new Float32Array(kIn * units));
       for (let k = 0; k < kIn; k++) out.set(f32.subarray(l.dw / 4 + k * l.np, l.dw / 4 + k * l.np + units), k * units);
       return out;
     });
@@ -547,6 +552,32 @@ export class DenseKernels {
     }
     await this.worker.terminate();
   }
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm (4.22) read here. */
+interface BackendWasmLike {
+  dataIdMap?: { has(dataId: tf.DataId): boolean };
+  getMemoryOffset?(dataId: tf.DataId): number;
+  wasm?: { asm?: { memory?: { buffer: ArrayBuffer } } } | null;
+}
+
+/**
+ * How to read a variable's values: on the wasm backend in place on its heap (a view, read
+ * before the next tfjs operation), elsewhere (or if the backend is not as expected) a copy.
+ */
+function weightReader(): (v: tf.Variable) => Float32Array {
+  if (tf.getBackend() === 'wasm') {
+    const backend = tf.backend() as unknown as BackendWasmLike;
+    const memory = backend.wasm?.asm?.memory;
+    const ids = backend.dataIdMap;
+    if (memory && ids && typeof backend.getMemoryOffset === 'function') {
+      return (v) =>
+        v.dtype === 'float32' && ids.has(v.dataId)
+          ? new Float32Array(memory.buffer, backend.getMemoryOffset!(v.dataId), v.size)
+          : (v.dataSync() as Float32Array);
+    }
+  }
+  return (v) => v.dataSync() as Float32Array;
 }
 
 interface GemmArgs {
