@@ -104,6 +104,44 @@ describe("Layerlab's Dense kernels (layerlab-simd)", () => {
     }
   });
 
+  it('follow tfjs through sigmoid, tanh, linear and Activation layers, odd widths and no bias, within float32 rounding', async () => {
+    const spec: ModelSpec = {
+      ...seedModel3.model,
+      layers: [
+        { type: 'Flatten' },
+        { type: 'Dense', units: 37, activation: 'sigmoid' },
+        { type: 'Dense', units: 21, activation: 'tanh', useBias: false },
+        { type: 'Dense', units: 13, activation: 'linear' },
+        { type: 'Dense', units: 19, activation: 'linear' },
+        { type: 'Activation', activation: 'relu' },
+        { type: 'Dense', units: 10, activation: 'linear' },
+        { type: 'Activation', activation: 'softmax' },
+      ],
+    };
+    const model = buildModel(spec, 3);
+    const n = 7;
+    const x = pixelFloats(data.train, 100, 100 + n);
+    const y = new Float32Array(n * 10);
+    for (let i = 0; i < n; i++) y[i * 10 + data.train.labels[100 + i]] = 1;
+    const kernels = (await DenseKernels.start(model, 16))!;
+    try {
+      expect(kernels).not.toBeNull();
+      const fast = kernels.gradients(x, y, n);
+      const expected = tf.tidy(() => {
+        const forward = forwardPass(model);
+        const ys = tf.tensor2d(y, [n, 10]);
+        const { value, grads } = tf.variableGrads(() => trainingLoss(model, ys, forward(tf.tensor(x, [n, 28, 28]), true)), kernels.variables);
+        return { loss: value.dataSync()[0], gradients: kernels.variables.map((v) => grads[v.name].dataSync() as Float32Array) };
+      });
+      expect(fast.gradients.length).toBe(9);
+      expect(Math.abs(fast.loss - expected.loss) / expected.loss).toBeLessThan(1e-5);
+      expected.gradients.forEach((g, i) => expect(relativeError(g, fast.gradients[i])).toBeLessThan(1e-5));
+    } finally {
+      await kernels.close();
+      model.dispose();
+    }
+  });
+
   it('train seed-model-3 to the accuracy of the tfjs path within a point after two epochs on 6,000 images', async () => {
     const slow = await run('tfjs');
     const fast = await reference();
