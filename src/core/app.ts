@@ -91,6 +91,8 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
     service,
     databasePath,
     async close() {
+      // Closing twice is closing once.
+      if (!db.open) return;
       // Both stop at once; a download left running would keep the app open until its 30 MB arrived.
       const downloadStopped = service.cancelDownload();
       const active = runs.activeRunId();

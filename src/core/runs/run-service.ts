@@ -475,6 +475,7 @@ export class RunService {
    */
   shutdown(): void {
     this.stopOrphanChecks();
+    const queued = this.queue.length > 0;
     for (const id of this.queue.splice(0)) {
       // A resumed run still waiting keeps its checkpoint, paused; a new one is given up.
       if (this.o.store.checkpointOf(id)) {
@@ -485,7 +486,7 @@ export class RunService {
         this.end(id, 'cancelled', 'The app closed before this run started.');
       }
     }
-    this.saveQueueOrder();
+    if (queued) this.saveQueueOrder();
     if (!this.active) return;
     if (this.o.checkpointsDir) {
       const active = this.active;
