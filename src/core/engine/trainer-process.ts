@@ -105,11 +105,13 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
   const optimizer = makeOptimizer(job.config);
   try {
     const datasetFiles = Object.values(findFashionMnistFiles(job.datasetFolder)).filter((f): f is string => f !== null);
-    // LAYERLAB_THREADS=2 trains data-parallel where the model allows it (parallel/data-parallel.ts); the record says which.
-    const threads = parallelThreads(model, requestedThreads(), job.config.batchSize, backend);
-    // Dense models train their steps on Layerlab's own SIMD kernels (kernels/dense-step.ts) unless LAYERLAB_KERNELS=tfjs, on
-    // two threads with LAYERLAB_THREADS=2 (the provenance's thread count): the environment's versions say so.
+    // Dense models train their steps on Layerlab's own SIMD kernels (kernels/dense-step.ts) unless LAYERLAB_KERNELS=tfjs. There
+    // both cores work by default: each step measures whether two threads beat one and takes the faster, the figures the same bit
+    // for bit (LAYERLAB_THREADS=1 keeps one). Other models train on one thread unless LAYERLAB_THREADS=2 asks for the
+    // data-parallel tfjs path (parallel/data-parallel.ts; slower on a busy 2-core machine). The record says which.
     const simd = await denseKernelsApply(model, kernelChoice());
+    const asked = process.env.LAYERLAB_THREADS?.trim() ? requestedThreads() : null;
+    const threads = simd ? (asked ?? 2) : parallelThreads(model, asked ?? 1, job.config.batchSize, backend);
     const provenance = await collectProvenance({ job, model, optimizer, backend, datasetFiles, threads: threads > 1 ? threads : undefined });
 
     // Every message goes out in order; `sent` resolves once the latest (and so every earlier one) has left.
@@ -120,7 +122,9 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
       type: 'started',
       environment: {
         backend,
-        versions: simd ? { ...versions, [KERNELS_NAME]: `wasm simd128, ${threads > 1 ? 2 : 1} thread(s)` } : versions,
+        versions: simd
+          ? { ...versions, [KERNELS_NAME]: threads > 1 ? 'wasm simd128, 2 threads (one where that is faster)' : 'wasm simd128, 1 thread' }
+          : versions,
         host: os.hostname(),
         platform: `${process.platform}-${process.arch}`,
         cpus: cpuDescription(),
