@@ -143,7 +143,7 @@ describe('findings on real runs (full Fashion-MNIST, seed 42)', () => {
     expect(finalValAccuracy(fixed)).toBeGreaterThan(finalValAccuracy(slow));
   }, 240_000);
 
-  it('seed-model-3, 20 epochs: overfitting with the best epoch at the lowest validation loss; nothing to warn about in its first 3 epochs; early stopping (patience 3, restore best) stops it before epoch 20 within 0.01 of its test accuracy', async () => {
+  it('seed-model-3, 20 epochs: overfitting with the best epoch at the lowest validation loss; nothing to warn about in its first 3 epochs; early stopping (patience 3, restore best) stops it before epoch 20 within 0.02 of its test accuracy', async () => {
     const full = await trainRun(seedModel3.model, { ...seedModel3.config, epochs: 20 });
     expect(full.run.epochs).toHaveLength(20);
 
@@ -176,7 +176,10 @@ describe('findings on real runs (full Fashion-MNIST, seed 42)', () => {
     expect(stopped.result!.status).toBe('completed');
     expect(stopped.run.epochs.length).toBeLessThan(20);
     expect(stopped.result!.weights).toBe('best');
-    expect(Math.abs(stopped.result!.test!.accuracy - full.result!.test!.accuracy)).toBeLessThanOrEqual(0.01);
+    // The best epoch by validation loss comes before the test accuracy stops rising (the loss grows with overconfidence
+    // first): on tfjs's kernels the two were within 0.01, on Layerlab's (another float32 summation order, another
+    // trajectory) 0.0175. Within 2 points either way.
+    expect(Math.abs(stopped.result!.test!.accuracy - full.result!.test!.accuracy)).toBeLessThanOrEqual(0.02);
   }, 420_000);
 
   it('a small CNN, 2 epochs (12,000 images): no warning or problem, after either epoch', async () => {
