@@ -241,7 +241,7 @@ test.describe('one database', () => {
 
   test('deleting a run while it trains is refused with the reason; once cancelled it can go', async ({ page }) => {
     await page.goto(served.url);
-    const id = await trainRun(page, { images: 6000, epochs: 30, wait: false });
+    const id = await trainRun(page, { images: 60000, epochs: 30, wait: false });
     await expect(page.getByRole('progressbar', { name: 'Training progress' })).toHaveAttribute('aria-valuenow', /^[1-9]/, { timeout: 60_000 });
 
     await page.getByRole('tab', { name: 'Runs' }).click();

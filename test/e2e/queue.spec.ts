@@ -26,8 +26,8 @@ test('three runs queued behind a training run: reordered, one cancelled, the tra
   page,
 }) => {
   await page.goto(served.url);
-  // Long enough to still be training while the queue is arranged (it is paused, then cancelled).
-  await setUpRun(page, { images: 6000, epochs: 20 });
+  // Long enough to still be training while the queue is arranged (it is paused, then cancelled): every image, 20 epochs.
+  await setUpRun(page, { images: 60000, epochs: 20 });
   await train(page, 'long');
   await expect(page.getByRole('progressbar', { name: 'Training progress' })).toHaveAttribute('aria-valuetext', /Epoch \d+ of 20 · batch/);
 
@@ -91,8 +91,8 @@ test('three runs queued behind a training run: reordered, one cancelled, the tra
 
 test('pause a run between batches, see where it stopped, resume it from the Runs view and see it complete every epoch', async ({ page }) => {
   await page.goto(served.url);
-  await setUpRun(page, { images: 2000, epochs: 3 });
-  // Small batches: many of them, so the run is surely still in its second epoch when Pause is pressed, even on a fast backend.
+  await setUpRun(page, { images: 60000, epochs: 3 });
+  // Every image in small batches: 1,500 an epoch, so the run is surely still in its second epoch when Pause is pressed, even on a fast engine.
   await page.getByLabel('Batch size').fill('32');
   await train(page, 'paused and resumed');
   const progress = page.getByRole('progressbar', { name: 'Training progress' });
@@ -103,12 +103,12 @@ test('pause a run between batches, see where it stopped, resume it from the Runs
 
   await expect(current.getByText('paused', { exact: true })).toBeVisible();
   const where = current.getByRole('status').filter({ hasText: 'Paused' });
-  await expect(where).toContainText(/at epoch (2|3) of 3, batch \d+ of 50/);
+  await expect(where).toContainText(/at epoch (2|3) of 3, batch \d+ of 1500/);
   await expect(page.getByLabel('Loss chart')).toHaveAttribute('data-points', /^[12]$/);
   const resume = current.getByRole('button', { name: /^Resume from epoch (2|3), batch \d+$/ });
   const label = (await resume.textContent())!.trim();
   const [, epoch, batch] = /epoch (\d+), batch (\d+)/.exec(label)!;
-  await expect(where).toContainText(`at epoch ${epoch} of 3, batch ${batch} of 50`);
+  await expect(where).toContainText(`at epoch ${epoch} of 3, batch ${batch} of 1500`);
 
   // Resumed from the run's header in the Runs view: it continues there and ends with every epoch.
   await page.getByRole('tab', { name: 'Runs' }).click();
