@@ -24,6 +24,7 @@ import { installWasmMatMulFix } from '../src/core/engine/wasm-matmul';
 import { loadFashionMnist, splitTrainValidation, SYSTEM_DATASET_FOLDER } from '../src/core/data/fashion-mnist';
 import type { TrainValidationSplit } from '../src/core/data/types';
 import { findPreset } from '../src/shared/model/presets';
+import { median, f } from './figures';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,11 +39,6 @@ const { values: args } = parseArgs({
 
 const preset = findPreset('seed-model-3')!;
 const lr = preset.config.learningRate;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const f = (x: number, digits = 2) => x.toFixed(digits);
 const load = () =>
   loadavg()
     .map((x) => f(x))

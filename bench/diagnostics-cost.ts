@@ -19,6 +19,7 @@ import { installWasmMatMulFix } from '../src/core/engine/wasm-matmul';
 import { loadFashionMnist, splitTrainValidation, SYSTEM_DATASET_FOLDER } from '../src/core/data/fashion-mnist';
 import type { TrainValidationSplit } from '../src/core/data/types';
 import { findPreset } from '../src/shared/model/presets';
+import { median, f } from './figures';
 
 const BUDGET = 0.05;
 
@@ -32,11 +33,6 @@ const { values: args } = parseArgs({
 });
 
 const preset = findPreset('seed-model-3')!;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const f = (x: number, digits = 2) => x.toFixed(digits);
 
 interface Timed {
   /** Seconds of each epoch as the run records them (training, validation and, with probes, the epoch's probe). */

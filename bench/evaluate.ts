@@ -22,15 +22,12 @@ import { forkTrainer } from '../src/core/runs/node-trainer';
 import { findPreset } from '../src/shared/model/presets';
 import { FASHION_MNIST_CLASSES } from '../src/shared/model/training-config';
 import { summarizePredictions } from '../src/shared/reports/evaluation';
+import { median } from './figures';
 
 const { values: args } = parseArgs({ options: { repeat: { type: 'string', default: '20' } } });
 const repeat = Number(args.repeat);
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 async function timed<T>(work: () => Promise<T> | T): Promise<[T, number]> {
   const t0 = performance.now();
   const value = await work();

@@ -23,6 +23,7 @@ import { comparisonReportHtml } from '../src/shared/reports/report';
 import { filterRuns, sortRuns } from '../src/shared/reports/run-filter';
 import type { BatchLoss, EpochMetrics, RunStatus } from '../src/shared/contract/runs';
 import { OPTIMIZERS } from '../src/shared/model/training-config';
+import { median } from './figures';
 
 const { values: args } = parseArgs({
   options: {
@@ -126,11 +127,6 @@ function makeRun(i: number): BundledRun {
     fixFor: null,
   };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Median wall time of `fn` in ms over REPEAT runs (after one warm-up), and its last result. */
 function time<T>(fn: () => T): { ms: number; min: number; result: T } {

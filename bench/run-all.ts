@@ -11,7 +11,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const scripts = readdirSync(here)
   // A name starting with _ is someone's scratch file, not a benchmark.
-  .filter((f) => f.endsWith('.ts') && f !== 'run-all.ts' && !f.startsWith('_'))
+  .filter((f) => f.endsWith('.ts') && !['run-all.ts', 'figures.ts'].includes(f) && !f.startsWith('_'))
   .sort();
 for (const script of scripts) {
   console.log(`\n=== bench/${script} ===`);

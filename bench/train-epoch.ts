@@ -52,6 +52,7 @@ import type { TrainValidationSplit } from '../src/core/data/types';
 import { forkTrainer } from '../src/core/runs/node-trainer';
 import type { EpochMetrics, Environment } from '../src/shared/contract/runs';
 import { findPreset } from '../src/shared/model/presets';
+import { median, f } from './figures';
 
 /** Issue 12's side-by-side measurement on a quiet 2-core machine, printed where torch is not installed. */
 const STORED_TORCH = {
@@ -85,11 +86,6 @@ const { values: args } = parseArgs({
 });
 
 const preset = findPreset('seed-model-3')!;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const f = (x: number, digits = 2) => x.toFixed(digits);
 const mb = (bytes: number) => `${f(bytes / 2 ** 20, 0)} MB`;
 const load = () =>
   loadavg()
