@@ -1,33 +1,22 @@
 import { fork } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../../src/core/engine/backend';
 import { buildModel } from '../../../src/core/engine/build-model';
 import type { CheckpointState } from '../../../src/core/engine/checkpoint';
 import type { FromTrainer } from '../../../src/core/engine/protocol';
 import { parallelThreads, requestedThreads } from '../../../src/core/engine/parallel/data-parallel';
 import { train, type BatchInfo, type TrainResult } from '../../../src/core/engine/train';
-import { installWasmMatMulFix } from '../../../src/core/engine/wasm-matmul';
-import { loadFashionMnist, splitTrainValidation } from '../../../src/core/data/fashion-mnist';
 import type { TrainValidationSplit } from '../../../src/core/data/types';
-import type { EpochMetrics } from '../../../src/shared/contract/runs';
+import { seedModel3, subsetConfig, wasmSubset, withoutTime } from './subset';
 import type { ModelSpec } from '../../../src/shared/model/model-spec';
-import { findPreset } from '../../../src/shared/model/presets';
-import type { TrainingConfig } from '../../../src/shared/model/training-config';
 import { SYSTEM_FASHION_MNIST } from '../../helpers';
 
-const seedModel3 = findPreset('seed-model-3')!;
-const config: TrainingConfig = { ...seedModel3.config, limit: 6000, epochs: 2 };
+const config = subsetConfig;
 let data: TrainValidationSplit;
 
 beforeAll(async () => {
-  await selectBackend('wasm');
-  installWasmMatMulFix();
-  data = splitTrainValidation((await loadFashionMnist(SYSTEM_FASHION_MNIST)).train, config);
+  data = await wasmSubset();
 });
-
-/** Everything but the wall-clock and CPU times, which are never the same twice. */
-const withoutTime = (epochs: EpochMetrics[]) => epochs.map(({ seconds: _, cpuSeconds: _c, ...rest }) => rest);
 
 async function run(threads: number, extra: Partial<Parameters<typeof train>[0]> = {}): Promise<{ result: TrainResult; batches: BatchInfo[] }> {
   const model = buildModel(seedModel3.model, config.seed);
