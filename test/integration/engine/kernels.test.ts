@@ -6,10 +6,10 @@ import { forwardPass, trainingLoss } from '../../../src/core/engine/forward';
 import { kernelBytes } from '../../../src/core/engine/kernels/assemble';
 import { DenseKernels, denseIneligibility, kernelChoice } from '../../../src/core/engine/kernels/dense-step';
 import { kernelWat } from '../../../src/core/engine/kernels/wat';
-import { train, type BatchInfo, type TrainResult } from '../../../src/core/engine/train';
+import type { train } from '../../../src/core/engine/train';
 import { pixelFloats } from '../../../src/core/data/pixels';
 import type { TrainValidationSplit } from '../../../src/core/data/types';
-import { seedModel3, subsetConfig, wasmSubset, withoutTime } from './subset';
+import { seedModel3, subsetConfig, trainSubset, wasmSubset, withoutTime, type SubsetRun } from './subset';
 import type { ModelSpec } from '../../../src/shared/model/model-spec';
 
 const config = subsetConfig;
@@ -19,21 +19,11 @@ beforeAll(async () => {
   data = await wasmSubset();
 });
 
-async function run(
-  kernels: 'auto' | 'tfjs',
-  extra: Partial<Parameters<typeof train>[0]> = {},
-): Promise<{ result: TrainResult; batches: BatchInfo[] }> {
-  const model = buildModel(seedModel3.model, config.seed);
-  const batches: BatchInfo[] = [];
-  try {
-    const result = await train({ model, config, data, kernels, probes: false, onBatch: (b) => batches.push(b), ...extra });
-    return { result, batches };
-  } finally {
-    model.dispose();
-  }
+function run(kernels: 'auto' | 'tfjs', extra: Partial<Parameters<typeof train>[0]> = {}): Promise<SubsetRun> {
+  return trainSubset(data, { kernels, ...extra });
 }
 
-let fastRun: Promise<{ result: TrainResult; batches: BatchInfo[] }> | null = null;
+let fastRun: Promise<SubsetRun> | null = null;
 /** One uninterrupted run on Layerlab's kernels, shared by the tests that compare against it. */
 const reference = () => (fastRun ??= run('auto'));
 

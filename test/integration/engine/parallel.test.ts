@@ -5,31 +5,23 @@ import { buildModel } from '../../../src/core/engine/build-model';
 import type { CheckpointState } from '../../../src/core/engine/checkpoint';
 import type { FromTrainer } from '../../../src/core/engine/protocol';
 import { parallelThreads, requestedThreads } from '../../../src/core/engine/parallel/data-parallel';
-import { train, type BatchInfo, type TrainResult } from '../../../src/core/engine/train';
+import type { train } from '../../../src/core/engine/train';
 import type { TrainValidationSplit } from '../../../src/core/data/types';
-import { seedModel3, subsetConfig, wasmSubset, withoutTime } from './subset';
+import { seedModel3, trainSubset, wasmSubset, withoutTime, type SubsetRun } from './subset';
 import type { ModelSpec } from '../../../src/shared/model/model-spec';
 import { SYSTEM_FASHION_MNIST } from '../../helpers';
 
-const config = subsetConfig;
 let data: TrainValidationSplit;
 
 beforeAll(async () => {
   data = await wasmSubset();
 });
 
-async function run(threads: number, extra: Partial<Parameters<typeof train>[0]> = {}): Promise<{ result: TrainResult; batches: BatchInfo[] }> {
-  const model = buildModel(seedModel3.model, config.seed);
-  const batches: BatchInfo[] = [];
-  try {
-    const result = await train({ model, config, data, threads, probes: false, onBatch: (b) => batches.push(b), ...extra });
-    return { result, batches };
-  } finally {
-    model.dispose();
-  }
+function run(threads: number, extra: Partial<Parameters<typeof train>[0]> = {}): Promise<SubsetRun> {
+  return trainSubset(data, { threads, ...extra });
 }
 
-let twoThreads: Promise<{ result: TrainResult; batches: BatchInfo[] }> | null = null;
+let twoThreads: Promise<SubsetRun> | null = null;
 /** One uninterrupted two-thread run, shared by the tests that compare against it. */
 const reference = () => (twoThreads ??= run(2));
 

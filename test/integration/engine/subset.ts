@@ -1,5 +1,7 @@
 /** The set-up the engine's thread and kernel tests share: seed-model-3 on the first 6,000 images, on wasm. */
 import { selectBackend } from '../../../src/core/engine/backend';
+import { buildModel } from '../../../src/core/engine/build-model';
+import { train, type BatchInfo, type TrainOptions, type TrainResult } from '../../../src/core/engine/train';
 import { installWasmMatMulFix } from '../../../src/core/engine/wasm-matmul';
 import { loadFashionMnist, splitTrainValidation } from '../../../src/core/data/fashion-mnist';
 import type { TrainValidationSplit } from '../../../src/core/data/types';
@@ -20,3 +22,20 @@ export async function wasmSubset(): Promise<TrainValidationSplit> {
 
 /** Everything but the wall-clock and CPU times, which are never the same twice. */
 export const withoutTime = (epochs: EpochMetrics[]) => epochs.map(({ seconds: _, cpuSeconds: _c, ...rest }) => rest);
+
+export interface SubsetRun {
+  result: TrainResult;
+  batches: BatchInfo[];
+}
+
+/** A fresh seed-model-3 trained on `data` with subsetConfig, no probes, every batch kept; `options` add to or override that. */
+export async function trainSubset(data: TrainValidationSplit, options: Partial<TrainOptions> = {}): Promise<SubsetRun> {
+  const model = buildModel(seedModel3.model, subsetConfig.seed);
+  const batches: BatchInfo[] = [];
+  try {
+    const result = await train({ model, config: subsetConfig, data, probes: false, onBatch: (b) => batches.push(b), ...options });
+    return { result, batches };
+  } finally {
+    model.dispose();
+  }
+}
