@@ -72,16 +72,7 @@ export class FastAdam extends tf.Optimizer {
       : Object.entries(variableGradients);
     const registered = tf.engine().registeredVariables;
     const kernel = wasmKernel();
-    const k: StepConstants = {
-      b1: Math.fround(this.beta1),
-      c1: Math.fround(1 - this.beta1),
-      b2: Math.fround(this.beta2),
-      c2: Math.fround(1 - this.beta2),
-      d1: Math.fround(1 - this.accBeta1),
-      d2: Math.fround(1 - this.accBeta2),
-      eps: Math.fround(this.epsilon),
-      negLr: Math.fround(-this.learningRate),
-    };
+    const k = this.stepConstants();
 
     list.forEach(([name, gradient], i) => {
       const variable = registered[name];
@@ -105,9 +96,61 @@ export class FastAdam extends tf.Optimizer {
       value.dispose();
     });
 
-    this.accBeta1 = Math.fround(this.accBeta1 * k.b1);
-    this.accBeta2 = Math.fround(this.accBeta2 * k.b2);
+    this.advanceAccumulators();
     this.incrementIterations();
+  }
+
+  /**
+   * The float32 constants of the next step, in the order Layerlab's kernels read them
+   * (kernels/wat.ts's adam): β1, 1−β1, β2, 1−β2, 1−β1ᵗ, 1−β2ᵗ, ε, −lr.
+   */
+  stepConstants(): StepConstants {
+    return {
+      b1: Math.fround(this.beta1),
+      c1: Math.fround(1 - this.beta1),
+      b2: Math.fround(this.beta2),
+      c2: Math.fround(1 - this.beta2),
+      d1: Math.fround(1 - this.accBeta1),
+      d2: Math.fround(1 - this.accBeta2),
+      eps: Math.fround(this.epsilon),
+      negLr: Math.fround(-this.learningRate),
+    };
+  }
+
+  /** β1ᵗ and β2ᵗ one step on, as a step advances them (float32 products). */
+  advanceAccumulators(): void {
+    this.accBeta1 = Math.fround(this.accBeta1 * Math.fround(this.beta1));
+    this.accBeta2 = Math.fround(this.accBeta2 * Math.fround(this.beta2));
+  }
+
+  /** Copies of the moments, by position in the gradient list (null where no step has made them yet). */
+  momentCopies(): Array<{ m: Float32Array; v: Float32Array } | null> {
+    return this.slots.map((slot) => {
+      if (slot?.store == null) return null;
+      const { m, v } = momentsOf(slot);
+      return { m: m.slice(), v: v.slice() };
+    });
+  }
+
+  /**
+   * Takes over the state of steps taken elsewhere with this optimizer's arithmetic (Layerlab's
+   * kernels keep the moments beside the weights while an epoch trains, stepConstants and
+   * advanceAccumulators once per step): the moments by position, and the steps taken so far.
+   * Afterwards getWeights, checkpoints and applyGradients carry on from there.
+   */
+  adoptSteps(moments: ReadonlyArray<{ name: string; shape: number[]; m: Float32Array; v: Float32Array }>, iterations: number): void {
+    moments.forEach(({ name, shape, m, v }, i) => {
+      const slot = this.slots[i];
+      if (slot?.store != null && slot.size === m.length) {
+        const mine = momentsOf(slot);
+        mine.m.set(m);
+        mine.v.set(v);
+        return;
+      }
+      if (slot) release(slot);
+      this.slots[i] = { name, shape: shape.slice(), size: m.length, store: { kind: 'js', m: m.slice(), v: v.slice() } };
+    });
+    this.iterations_ = iterations;
   }
 
   /** Frees the moments (on the wasm heap when they live there). The optimizer holds no tensors. */
@@ -182,6 +225,14 @@ export class FastAdam extends tf.Optimizer {
   }
 }
 
+/**
+ * Whether `optimizer` is a FastAdam. Not `instanceof`: tf.Optimizer's static Symbol.hasInstance
+ * answers true for any optimizer against any optimizer class.
+ */
+export function isFastAdam(optimizer: tf.Optimizer | null | undefined): optimizer is FastAdam {
+  return optimizer != null && Object.prototype.isPrototypeOf.call(FastAdam.prototype, optimizer);
+}
+
 /** FastAdam with Keras's defaults (β1 0.9, β2 0.999, ε 1e-7), the values makeOptimizer gives tf.train.adam. */
 export function createAdam(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7): FastAdam {
   return new FastAdam(learningRate, beta1, beta2, epsilon);
@@ -218,7 +269,7 @@ interface HeapMoments {
   v: number;
 }
 
-interface StepConstants {
+export interface StepConstants {
   b1: number;
   c1: number;
   b2: number;

@@ -3,7 +3,7 @@ import { PIXEL_SCALE } from '../data/pixels';
 import type { ImageSet, TrainValidationSplit } from '../data/types';
 import type { EpochMetrics, LayerStat } from '../../shared/contract/runs';
 import type { TrainingConfig } from '../../shared/model/training-config';
-import { FastAdam } from './adam';
+import { isFastAdam } from './adam';
 import { disposeOptimizer, dropoutCalls, makeOptimizer, restoreDropoutCalls } from './build-model';
 import { type CheckpointState, checkCheckpointFits, type EpochProgress, tensorData, toTensor } from './checkpoint';
 import { BestWeights, EarlyStopper, stopReasonText } from './early-stopping';
@@ -202,7 +202,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       seed: config.seed,
       batchSize,
       trainCount: set.count,
-      adamAccumulators: optimizer instanceof FastAdam ? optimizer.accumulators : null,
+      adamAccumulators: isFastAdam(optimizer) ? optimizer.accumulators : null,
       weights,
       optimizerWeights,
       best: (await best?.save()) ?? null,
@@ -242,7 +242,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       } finally {
         tf.dispose(named.map((n) => n.tensor));
       }
-      if (optimizer instanceof FastAdam && resume.adamAccumulators) optimizer.restoreAccumulators(resume.adamAccumulators);
+      if (isFastAdam(optimizer) && resume.adamAccumulators) optimizer.restoreAccumulators(resume.adamAccumulators);
       restoreDropoutCalls(model, resume.dropoutCalls);
       if (stopper && resume.stopper) stopper.restore(resume.stopper);
       if (best && resume.best) best.load(resume.best);
@@ -268,7 +268,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
 
     // Layerlab's kernels where they take the model (null where not), else data-parallel when asked for.
-    if (kernels === 'auto') dense = await DenseKernels.start(model, batchSize, opts.threads === 1 ? 1 : 2);
+    if (kernels === 'auto') dense = await DenseKernels.start(model, batchSize, opts.threads === 1 ? 1 : 2, optimizer);
     if (!dense && threads > 1) helper = await DataParallel.start(model, batchSize);
     const first = resume?.position ?? { epoch: 1, batch: 0 };
     for (let epoch = first.epoch; !stopped && epoch <= config.epochs; epoch++) {
@@ -284,6 +284,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       for (let b = epoch === first.epoch ? first.batch : 0; b < batches; b++) {
         if (b % yieldEvery === 0) await new Promise((r) => setImmediate(r));
         const request = opts.shouldStop?.();
+        // Layerlab's kernels may keep the weights and Adam's moments to themselves between batches: hand them back first.
+        if (request) dense?.settle();
         if (request === true || request === 'cancel') return result('cancelled');
         if (request === 'pause') {
           if (!opts.checkpoint) throw new TrainingSetupError('This run cannot be paused: the trainer was given no checkpoint file to write');
@@ -295,7 +297,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         // The epoch's last batch is probed at the end of the epoch, not here as well.
         const batchProbe = probeEvery !== null && number % probeEvery === 0 && number !== batches;
         // The update ratio a probe reports is that of the step just before it.
-        if (probe && (batchProbe || number === batches)) probe.snapshotKernels();
+        if (probe && (batchProbe || number === batches)) {
+          dense?.settle();
+          probe.snapshotKernels();
+        }
 
         const from = b * batchSize;
         const n = Math.min(batchSize, set.count - from);
@@ -316,7 +321,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           lossSum += step.loss * n;
           seen += n;
           opts.onBatch?.({ epoch, batch: number, batches, loss: lossSum / seen, batchLoss: step.loss });
-          if (probe && batchProbe) report(await probe.measure(epoch, number));
+          if (probe && batchProbe) {
+            dense?.settle();
+            report(await probe.measure(epoch, number));
+          }
           continue;
         }
         const xs = tf.tensor(xBuffer.subarray(0, n * pixels), [n, ...shape]);
@@ -351,6 +359,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         if (probe && batchProbe) report(await probe.measure(epoch, number));
       }
 
+      dense?.settle();
       const validation = data.validation.count > 0 ? await evaluate(model, data.validation) : null;
       // Part of the epoch's time: what the signals cost is visible in the figures.
       if (probe) report(await probe.measure(epoch, null));
@@ -383,6 +392,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const last = epochs.at(-1)?.epoch ?? null;
     if (best && stopper?.bestEpoch != null && stopper.bestEpoch !== last && best.restore()) weights = 'best';
   } finally {
+    try {
+      // A step that threw (a diverged loss, say) leaves the model at the last step that went through.
+      dense?.settle();
+    } catch {
+      // The error that ended training is the one to report.
+    }
     await helper?.close();
     await dense?.close();
     if (ownsOptimizer) disposeOptimizer(optimizer);

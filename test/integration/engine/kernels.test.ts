@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createAdam } from '../../../src/core/engine/adam';
 import { buildModel } from '../../../src/core/engine/build-model';
 import type { CheckpointState } from '../../../src/core/engine/checkpoint';
 import { forwardPass, trainingLoss } from '../../../src/core/engine/forward';
@@ -117,6 +118,49 @@ describe("Layerlab's Dense kernels (layerlab-simd)", () => {
     } finally {
       await kernels.close();
       model.dispose();
+    }
+  });
+
+  it("keep Adam beside the weights between batches and hand back FastAdam's weights, moments and step count bit for bit", async () => {
+    const [residentModel, plainModel] = [buildModel(seedModel3.model, config.seed), buildModel(seedModel3.model, config.seed)];
+    const [residentAdam, plainAdam] = [createAdam(0.001), createAdam(0.001)];
+    const resident = (await DenseKernels.start(residentModel, 64, 2, residentAdam))!;
+    const plain = (await DenseKernels.start(plainModel, 64, 2))!;
+    const weights = (model: tf.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
+    try {
+      const y = new Float32Array(64 * 10);
+      for (let s = 0; s < 25; s++) {
+        const n = s === 24 ? 50 : 64; // the last batch short, as an epoch's last batch is
+        const x = pixelFloats(data.train, s * 64, s * 64 + n);
+        y.fill(0);
+        for (let i = 0; i < n; i++) y[i * 10 + data.train.labels[s * 64 + i]] = 1;
+        expect(resident.step(residentAdam, x, y, n)).toEqual(plain.step(plainAdam, x, y, n));
+        // Mid-way the model is read (a probe, a pause): the steps so far are handed back, and training goes on from there.
+        if (s === 10) resident.settle();
+      }
+      // Before settle the model still has the weights of step 11; afterwards every weight and moment is FastAdam's own.
+      expect(weights(residentModel)).not.toEqual(weights(plainModel));
+      resident.settle();
+      expect(weights(residentModel)).toEqual(weights(plainModel));
+      const state = async (adam: typeof residentAdam) => (await adam.getWeights()).map((w) => Array.from(w.tensor.dataSync()));
+      expect(residentAdam.iterations).toBe(25);
+      expect(await state(residentAdam)).toEqual(await state(plainAdam));
+      expect(residentAdam.accumulators).toEqual(plainAdam.accumulators);
+
+      // A step whose loss is not finite changes nothing.
+      const before = weights(residentModel);
+      const poisoned = pixelFloats(data.train, 0, 64).fill(Number.NaN, 0, 10);
+      expect(Number.isNaN(resident.step(residentAdam, poisoned, y, 64).loss)).toBe(true);
+      resident.settle();
+      expect(weights(residentModel)).toEqual(before);
+      expect(residentAdam.iterations).toBe(25);
+    } finally {
+      await resident.close();
+      await plain.close();
+      residentModel.dispose();
+      plainModel.dispose();
+      residentAdam.dispose();
+      plainAdam.dispose();
     }
   });
 

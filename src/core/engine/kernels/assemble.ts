@@ -30,6 +30,7 @@ export interface Kernels {
   ): void;
   transpose(src: number, dst: number, rows: number, cols: number, lds: number, ldd: number): void;
   colsum(src: number, dst: number, rows: number, n0: number, n1: number, ld: number): void;
+  adam(w: number, g: number, m: number, v: number, count: number, k: number): void;
 }
 
 const PAGE = 65536;

@@ -31,6 +31,7 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { TrainingSetupError } from '../errors';
+import { type FastAdam, isFastAdam } from '../adam';
 import { argMax, NUM_CLASSES } from '../forward';
 import { instantiate, kernelBytes, type Kernels, type SharedMemory, sharedMemory } from './assemble';
 import { MODE_BIAS, MODE_DRELU, MODE_DSIGMOID, MODE_DTANH, MODE_RELU } from './wat';
@@ -121,6 +122,7 @@ const OP_BARRIER = 4;
 const OP_PAUSE = 5;
 const OP_END = 6;
 const OP_QUIT = 7;
+const OP_ADAM = 8;
 const MAX_RECORDS = 512;
 /** Spins before a thread sleeps at a barrier: a step's barriers are microseconds apart. */
 const SPIN = 20000;
@@ -133,7 +135,7 @@ const BARRIER_TIMEOUT_MS = 120_000;
 /** The worker's side: the same interpreter as DenseKernels.run, as CommonJS for an eval worker (no file to bundle). */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, program } = workerData;
+const { module, memory, control, program, skip } = workerData;
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const i32 = new Int32Array(memory.buffer);
 let mine = 0;
@@ -157,6 +159,7 @@ try {
       if (op === ${OP_GEMM}) k.gemm(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5], i32[a + 6], i32[a + 7], i32[a + 8], i32[a + 9], i32[a + 10], i32[a + 11], i32[a + 12], i32[a + 13], i32[a + 14]);
       else if (op === ${OP_TRANSPOSE}) k.transpose(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5]);
       else if (op === ${OP_COLSUM}) k.colsum(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5]);
+      else if (op === ${OP_ADAM}) { if (i32[skip] === 0) k.adam(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5]); }
       else if (op === ${OP_BARRIER} || op === ${OP_PAUSE}) barrier();
       else if (op === ${OP_END}) { barrier(); break; }
       else { quit = true; break; }
@@ -184,6 +187,11 @@ interface LayerMemory {
   dz: number;
   dw: number;
   db: number;
+  /** Adam's moments of the weights and of the bias (same layouts), when the optimizer's steps run here. */
+  mw: number;
+  vw: number;
+  mb: number;
+  vb: number;
 }
 
 export interface StepGradients {
@@ -214,6 +222,10 @@ export class DenseKernels {
   private windows = 0;
   private programRows = -1;
   private closed = false;
+  /** Whether the weights (and resident Adam's moments) in the kernels' memory are the model's. */
+  private loaded = false;
+  /** Resident Adam's steps not yet handed to the model and the optimizer (settle). */
+  private unsettled = 0;
 
   private constructor(
     private readonly kernels: Kernels,
@@ -225,6 +237,9 @@ export class DenseKernels {
     private readonly program: number,
     private readonly batchSize: number,
     private readonly order: Array<{ layer: number; bias: boolean }>,
+    /** The run's Adam when its steps run here (resident weights), else null (gradients go to the optimizer). */
+    private readonly adam: FastAdam | null,
+    private readonly adamBlock: number,
   ) {
     this.f32 = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
@@ -252,8 +267,9 @@ export class DenseKernels {
   }
 
   /** `threads`: 2 (a worker and this thread) or 1 (this thread alone; the same figures, bit for bit). */
-  static async start(model: tf.LayersModel, batchSize: number, threads: 1 | 2 = 2): Promise<DenseKernels | null> {
+  static async start(model: tf.LayersModel, batchSize: number, threads: 1 | 2 = 2, optimizer?: tf.Optimizer): Promise<DenseKernels | null> {
     const plan = planOf(model);
+    const resident = isFastAdam(optimizer) ? optimizer : null;
     if (!REPLACED_BACKENDS.has(tf.getBackend())) return null;
     if (typeof plan === 'string') return null;
     const code = kernelBytes();
@@ -265,6 +281,8 @@ export class DenseKernels {
     };
     const control = take(16);
     const program = take(MAX_RECORDS * REC);
+    // Adam's eight constants of the step, then a flag: 1 = leave the weights (the loss is not finite).
+    const adamBlock = take(16);
     const x = take(batchSize * pad8(plan[0].inputs));
     const layers: LayerMemory[] = plan.map((p, i) => {
       const kp = pad8(p.inputs);
@@ -280,6 +298,10 @@ export class DenseKernels {
         dz: take(batchSize * np),
         dw: take(kp * np),
         db: take(np),
+        mw: resident ? take(kp * np) : -1,
+        vw: resident ? take(kp * np) : -1,
+        mb: resident ? take(np) : -1,
+        vb: resident ? take(np) : -1,
       };
     });
     const memory = sharedMemory(size);
@@ -289,7 +311,10 @@ export class DenseKernels {
     const wasm = (globalThis as { WebAssembly?: { Module: new (bytes: Uint8Array) => object } }).WebAssembly!;
     const worker =
       threads === 2
-        ? new Worker(WORKER_SOURCE, { eval: true, workerData: { module: new wasm.Module(code), memory, control: control / 4, program: program / 4 } })
+        ? new Worker(WORKER_SOURCE, {
+            eval: true,
+            workerData: { module: new wasm.Module(code), memory, control: control / 4, program: program / 4, skip: adamBlock / 4 + 8 },
+          })
         : null;
     worker?.unref();
     // A worker that fails to start or throws is seen at the next barrier (the error flag).
@@ -300,7 +325,7 @@ export class DenseKernels {
       if (p.bias) byName.set(p.bias.name, { layer: i, bias: true });
     });
     const order = model.trainableWeights.map((w) => byName.get((w.read() as tf.Variable).name)!);
-    return new DenseKernels(kernels, memory, worker, layers, x, control / 4, program / 4, batchSize, order);
+    return new DenseKernels(kernels, memory, worker, layers, x, control / 4, program / 4, batchSize, order, resident, adamBlock);
   }
 
   /** The trainable weights, in model.trainableWeights' order (the order gradients come in). */
@@ -355,13 +380,16 @@ export class DenseKernels {
           );
         } else if (op === OP_TRANSPOSE) k.transpose(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5]);
         else if (op === OP_COLSUM) k.colsum(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5]);
+        else if (op === OP_ADAM) {
+          if (i32[this.adamBlock / 4 + 8] === 0) k.adam(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5]);
+        }
       }
       if (op === OP_BARRIER) this.barrier();
       else if (op === OP_PAUSE) return r + 1;
       else if (op === OP_END) {
         this.barrier();
         return -1;
-      } else if (op < OP_GEMM || op > OP_COLSUM) throw new Error(`layerlab-simd: bad program record ${r}`);
+      } else if ((op < OP_GEMM || op > OP_COLSUM) && op !== OP_ADAM) throw new Error(`layerlab-simd: bad program record ${r}`);
     }
   }
 
@@ -438,6 +466,20 @@ export class DenseKernels {
         });
       emit(OP_GEMM, dw(0, h), dw(h, l.kp));
       if (l.plan.bias) emit(OP_COLSUM, [l.dz, l.db, n, 0, l.np / 2, l.np * 4], [l.dz, l.db, n, l.np / 2, l.np, l.np * 4]);
+      if (!this.adam) return;
+      // Adam on the rows of the weights (and the columns of the bias) this thread's gradient just covered:
+      // nothing reads the weights again before the step's end.
+      const k = this.adamBlock;
+      const rows = (r0: number, r1: number) => {
+        const at = r0 * l.np * 4;
+        return [l.w + at, l.dw + at, l.mw + at, l.vw + at, (r1 - r0) * l.np, k];
+      };
+      emit(OP_ADAM, rows(0, h), rows(h, l.kp));
+      if (l.plan.bias) {
+        const half = l.np / 2;
+        const cols = (c0: number, c1: number) => [l.b + c0 * 4, l.db + c0 * 4, l.mb + c0 * 4, l.vb + c0 * 4, c1 - c0, k];
+        emit(OP_ADAM, cols(0, half), cols(half, l.np));
+      }
     });
     emit(OP_END);
     this.programRows = n;
@@ -450,14 +492,13 @@ export class DenseKernels {
     const { f32, layers: L } = this;
     const started = performance.now();
     if (this.programRows !== n) this.writeProgram(n);
-    // The weights, from the tfjs variables (the truth).
-    const read = weightReader();
-    for (const l of L) {
-      const { inputs, units } = l.plan;
-      const w = read(l.plan.kernel);
-      if (units === l.np) f32.set(w, l.w / 4);
-      else for (let k = 0; k < inputs; k++) f32.set(w.subarray(k * units, (k + 1) * units), l.w / 4 + k * l.np);
-      if (l.plan.bias) f32.set(read(l.plan.bias), l.b / 4);
+    // The weights, from the tfjs variables (the truth), unless they live here (resident Adam) already.
+    if (!this.adam || !this.loaded) this.load();
+    const adam = this.adam;
+    if (adam) {
+      const k = adam.stepConstants();
+      f32.set([k.b1, k.c1, k.b2, k.c2, k.d1, k.d2, k.eps, k.negLr], this.adamBlock / 4);
+      this.i32[this.adamBlock / 4 + 8] = 0;
     }
     const inputs = L[0].plan.inputs;
     if (inputs === L[0].kp) f32.set(x.subarray(0, n * inputs), this.x / 4);
@@ -469,8 +510,11 @@ export class DenseKernels {
     let correct = 0;
     for (let i = 0; at >= 0; i++) {
       const l = L[i];
-      if (i === L.length - 1) ({ loss, correct } = this.softmaxLoss(l, y, n));
-      else if (l.plan.activation === 'sigmoid' || l.plan.activation === 'tanh') {
+      if (i === L.length - 1) {
+        ({ loss, correct } = this.softmaxLoss(l, y, n));
+        // A step whose loss is not finite leaves the weights as they were (the run stops there).
+        if (adam && !Number.isFinite(loss)) this.i32[this.adamBlock / 4 + 8] = 1;
+      } else if (l.plan.activation === 'sigmoid' || l.plan.activation === 'tanh') {
         for (let r = 0; r < n; r++) {
           const base = l.out / 4 + r * l.np;
           for (let j = 0; j < l.plan.units; j++) {
@@ -492,14 +536,88 @@ export class DenseKernels {
       for (let k = 0; k < kIn; k++) out.set(f32.subarray(l.dw / 4 + k * l.np, l.dw / 4 + k * l.np + units), k * units);
       return out;
     });
+    if (adam && Number.isFinite(loss)) {
+      adam.advanceAccumulators();
+      this.unsettled++;
+    }
     this.adapt(performance.now() - started);
     return { loss, correct, gradients };
   }
 
-  /** One training step: the gradients, then `optimizer`'s update of the model's variables. */
+  /** Copies the tfjs variables (and, with resident Adam, the optimizer's moments) into the kernels' memory. */
+  private load(): void {
+    const { f32, layers: L } = this;
+    const read = weightReader();
+    const into = (values: Float32Array, at: number, l: LayerMemory, bias: boolean) => {
+      const { inputs, units } = l.plan;
+      if (bias || units === l.np) f32.set(values, at / 4);
+      else for (let k = 0; k < inputs; k++) f32.set(values.subarray(k * units, (k + 1) * units), at / 4 + k * l.np);
+    };
+    for (const l of L) {
+      into(read(l.plan.kernel), l.w, l, false);
+      if (l.plan.bias) into(read(l.plan.bias), l.b, l, true);
+    }
+    if (this.adam) {
+      const moments = this.adam.momentCopies();
+      this.order.forEach(({ layer, bias }, i) => {
+        const l = L[layer];
+        const [m, v] = bias ? [l.mb, l.vb] : [l.mw, l.vw];
+        const size = bias ? l.np : l.kp * l.np;
+        const got = moments[i];
+        if (got) {
+          into(got.m, m, l, bias);
+          into(got.v, v, l, bias);
+        } else {
+          f32.fill(0, m / 4, m / 4 + size);
+          f32.fill(0, v / 4, v / 4 + size);
+        }
+      });
+    }
+    this.loaded = true;
+  }
+
+  /** The first `units` columns of a padded matrix of `rows` × `np` at byte offset `at`, packed. */
+  private unpad(at: number, rows: number, units: number, np: number): Float32Array {
+    const out = new Float32Array(rows * units);
+    for (let r = 0; r < rows; r++) out.set(this.f32.subarray(at / 4 + r * np, at / 4 + r * np + units), r * units);
+    return out;
+  }
+
+  /**
+   * With resident Adam: writes the weights the steps since the last call made into the tfjs
+   * variables and hands the optimizer its moments and step count, so the model and the
+   * optimizer are the truth again (for validation, probes, checkpoints, the saved model).
+   * Nothing to do without resident Adam, or when no step ran since.
+   */
+  settle(): void {
+    const adam = this.adam;
+    if (!adam || this.unsettled === 0 || this.closed) return;
+    const L = this.layers;
+    const moments = this.order.map(({ layer, bias }) => {
+      const l = L[layer];
+      const variable = bias ? l.plan.bias! : l.plan.kernel;
+      const [w, m, v] = bias ? [l.b, l.mb, l.vb] : [l.w, l.mw, l.vw];
+      const rows = bias ? 1 : l.plan.inputs;
+      // A new tensor, then assign: tfjs-backend-wasm caches packed weights by tensor.
+      const value = tf.tensor(this.unpad(w, rows, l.plan.units, l.np), variable.shape, 'float32');
+      variable.assign(value);
+      value.dispose();
+      return {
+        name: variable.name,
+        shape: variable.shape.slice(),
+        m: this.unpad(m, rows, l.plan.units, l.np),
+        v: this.unpad(v, rows, l.plan.units, l.np),
+      };
+    });
+    adam.adoptSteps(moments, adam.iterations + this.unsettled);
+    this.unsettled = 0;
+  }
+
+  /** One training step: the gradients, then `optimizer`'s update of the model's variables (with resident Adam, of the weights here: settle() hands them to the model). */
   step(optimizer: tf.Optimizer, x: Float32Array, y: Float32Array, n: number): { loss: number; correct: number } {
+    if (this.adam && optimizer !== this.adam) throw new Error('layerlab-simd: the kernels were started for another optimizer');
     const { loss, correct, gradients } = this.gradients(x, y, n);
-    if (!Number.isFinite(loss)) return { loss, correct };
+    if (!Number.isFinite(loss) || this.adam) return { loss, correct };
     const variables = this.variables;
     const named = gradients.map((g, i) => ({ name: variables[i].name, tensor: tf.tensor(g, variables[i].shape) }));
     try {

@@ -94,6 +94,10 @@ function tile(rows: number): string {
  *   an activation's derivative last (MODE_*).
  * - transpose(src, dst, rows, cols, lds, ldd): dst[j][i] = src[i][j] for j ∈ [0, cols), i ∈ [0, rows).
  * - colsum(src, dst, rows, n0, n1, ld): dst[j] = Σᵢ src[i][j], i in order, j ∈ [n0, n1) (multiples of 4).
+ * - adam(w, g, m, v, count, k): one Adam step in place over `count` floats (a multiple of 4) of the
+ *   weights w, their gradient g and moments m and v, with the eight float32 constants at k
+ *   (β1, 1−β1, β2, 1−β2, 1−β1ᵗ, 1−β2ᵗ, ε, −lr): FastAdam's arithmetic (adam.ts), operation by
+ *   operation in the same order, so the weights are its weights bit for bit.
  */
 export function kernelWat(): string {
   const accs = [0, 1, 2, 3].flatMap((i) => [0, 1].map((h) => `(local $acc${i}${h} v128)`)).join(' ');
@@ -148,6 +152,42 @@ export function kernelWat(): string {
         (br $li)))
       (v128.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
-      (br $lj)))))
+      (br $lj))))
+  (func (export "adam")
+    (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $count i32) (param $k i32)
+    (local $i i32) (local $end i32)
+    (local $b1 v128) (local $c1 v128) (local $b2 v128) (local $c2 v128) (local $d1 v128) (local $d2 v128) (local $eps v128) (local $nlr v128)
+    (local $G v128) (local $M v128) (local $V v128)
+    (local.set $b1 (v128.load32_splat (local.get $k)))
+    (local.set $c1 (v128.load32_splat offset=4 (local.get $k)))
+    (local.set $b2 (v128.load32_splat offset=8 (local.get $k)))
+    (local.set $c2 (v128.load32_splat offset=12 (local.get $k)))
+    (local.set $d1 (v128.load32_splat offset=16 (local.get $k)))
+    (local.set $d2 (v128.load32_splat offset=20 (local.get $k)))
+    (local.set $eps (v128.load32_splat offset=24 (local.get $k)))
+    (local.set $nlr (v128.load32_splat offset=28 (local.get $k)))
+    (local.set $end (i32.shl (local.get $count) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $G (v128.load (i32.add (local.get $g) (local.get $i))))
+      (local.set $M (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $i))) (local.get $b1))
+        (f32x4.mul (local.get $G) (local.get $c1))))
+      (v128.store (i32.add (local.get $m) (local.get $i)) (local.get $M))
+      (local.set $V (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $i))) (local.get $b2))
+        (f32x4.mul (f32x4.mul (local.get $G) (local.get $G)) (local.get $c2))))
+      (v128.store (i32.add (local.get $v) (local.get $i)) (local.get $V))
+      (v128.store (i32.add (local.get $w) (local.get $i))
+        (f32x4.add
+          (f32x4.mul
+            (f32x4.div
+              (f32x4.div (local.get $M) (local.get $d1))
+              (f32x4.add (f32x4.sqrt (f32x4.div (local.get $V) (local.get $d2))) (local.get $eps)))
+            (local.get $nlr))
+          (v128.load (i32.add (local.get $w) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $next)))))
 `;
 }
