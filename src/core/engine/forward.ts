@@ -100,7 +100,7 @@ export function trainingLoss(model: tf.LayersModel, oneHot: tf.Tensor, pass: { o
 }
 
 /** −log p(label) for one row of logits or probabilities, in float64. */
-function rowLoss(row: Float32Array, offset: number, width: number, label: number, logits: boolean): number {
+export function rowLoss(row: Float32Array, offset: number, width: number, label: number, logits: boolean): number {
   if (!logits) return -Math.log(Math.min(Math.max(row[offset + label], EPSILON), 1 - EPSILON));
   let max = -Infinity;
   for (let k = 0; k < width; k++) max = Math.max(max, row[offset + k]);

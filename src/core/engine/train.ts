@@ -360,7 +360,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
 
       dense?.settle();
-      const validation = data.validation.count > 0 ? await evaluate(model, data.validation) : null;
+      // Without gradients: on Layerlab's kernels where they train (a batch of rows at a time on both threads).
+      const validation = data.validation.count === 0 ? null : dense ? await dense.evaluate(data.validation) : await evaluate(model, data.validation);
       // Part of the epoch's time: what the signals cost is visible in the figures.
       if (probe) report(await probe.measure(epoch, null));
       const metrics: EpochMetrics = {

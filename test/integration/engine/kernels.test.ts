@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createAdam } from '../../../src/core/engine/adam';
 import { buildModel } from '../../../src/core/engine/build-model';
 import type { CheckpointState } from '../../../src/core/engine/checkpoint';
-import { forwardPass, trainingLoss } from '../../../src/core/engine/forward';
+import { evaluate, forwardPass, trainingLoss } from '../../../src/core/engine/forward';
 import { kernelBytes } from '../../../src/core/engine/kernels/assemble';
 import { DenseKernels, denseIneligibility, kernelChoice } from '../../../src/core/engine/kernels/dense-step';
 import { kernelWat } from '../../../src/core/engine/kernels/wat';
@@ -115,8 +115,38 @@ describe("Layerlab's Dense kernels (layerlab-simd)", () => {
       expect(fast.gradients.length).toBe(9);
       expect(Math.abs(fast.loss - expected.loss) / expected.loss).toBeLessThan(1e-5);
       expected.gradients.forEach((g, i) => expect(relativeError(g, fast.gradients[i])).toBeLessThan(1e-5));
+      // Evaluation (forward only) through the same layers, 1,000 images in batches of 16 and a short last one.
+      const images = { ...data.validation, count: 1000 };
+      const [mine, theirs] = [await kernels.evaluate(images), await evaluate(model, images)];
+      expect(Math.abs(mine.loss - theirs.loss) / theirs.loss).toBeLessThan(1e-5);
+      expect(mine.accuracy).toBeCloseTo(theirs.accuracy, 2);
     } finally {
       await kernels.close();
+      model.dispose();
+    }
+  });
+
+  it("evaluate a set as tfjs's evaluate does, on one thread or two, with the model's current weights", async () => {
+    const model = buildModel(seedModel3.model, config.seed);
+    const two = (await DenseKernels.start(model, 64, 2))!;
+    const one = (await DenseKernels.start(model, 64, 1))!;
+    const close = (a: { loss: number; accuracy: number }, b: { loss: number; accuracy: number }) => {
+      expect(Math.abs(a.loss - b.loss) / b.loss).toBeLessThan(1e-5);
+      expect(Math.abs(a.accuracy - b.accuracy)).toBeLessThanOrEqual(2 / data.validation.count);
+    };
+    try {
+      const before = await evaluate(model, data.validation);
+      const onTwo = await two.evaluate(data.validation);
+      close(onTwo, before);
+      expect(await one.evaluate(data.validation)).toEqual(onTwo);
+      // Weights changed behind the kernels' back (another optimizer's step, a restore): read anew.
+      model.setWeights(model.getWeights().map((w) => tf.tidy(() => w.mul(0.5))));
+      const after = await evaluate(model, data.validation);
+      expect(after.loss).not.toBeCloseTo(before.loss, 3);
+      close(await two.evaluate(data.validation), after);
+    } finally {
+      await two.close();
+      await one.close();
       model.dispose();
     }
   });

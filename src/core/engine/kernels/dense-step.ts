@@ -32,7 +32,9 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { TrainingSetupError } from '../errors';
 import { type FastAdam, isFastAdam } from '../adam';
-import { argMax, NUM_CLASSES } from '../forward';
+import { argMax, type Evaluation, NUM_CLASSES, rowLoss } from '../forward';
+import { scaleInto } from '../../data/pixels';
+import type { ImageSet } from '../../data/types';
 import { instantiate, kernelBytes, type Kernels, type SharedMemory, sharedMemory } from './assemble';
 import { MODE_BIAS, MODE_DRELU, MODE_DSIGMOID, MODE_DTANH, MODE_RELU } from './wat';
 
@@ -112,6 +114,8 @@ function planOf(model: tf.LayersModel): LayerPlan[] | string {
 }
 
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+/** Where the rows of `m` split between the threads: half, in whole tiles of 4. */
+const half4 = (m: number) => Math.floor(m / 8) * 4;
 
 // Program records: an operation and 15 arguments for each thread.
 const REC = 32;
@@ -153,7 +157,8 @@ try {
   for (;;) {
     barrier();
     let quit = false;
-    for (let p = program; ; p += ${REC}) {
+    // Which program this round runs (the training step's or the evaluation's): main writes it before the barrier.
+    for (let p = i32[control + 3] || program; ; p += ${REC}) {
       const op = i32[p];
       const a = p + 16;
       if (op === ${OP_GEMM}) k.gemm(i32[a], i32[a + 1], i32[a + 2], i32[a + 3], i32[a + 4], i32[a + 5], i32[a + 6], i32[a + 7], i32[a + 8], i32[a + 9], i32[a + 10], i32[a + 11], i32[a + 12], i32[a + 13], i32[a + 14]);
@@ -221,6 +226,7 @@ export class DenseKernels {
   private windowSteps = 0;
   private windows = 0;
   private programRows = -1;
+  private evalRows = -1;
   private closed = false;
   /** Whether the weights (and resident Adam's moments) in the kernels' memory are the model's. */
   private loaded = false;
@@ -235,6 +241,7 @@ export class DenseKernels {
     private readonly x: number,
     private readonly control: number,
     private readonly program: number,
+    private readonly evalProgram: number,
     private readonly batchSize: number,
     private readonly order: Array<{ layer: number; bias: boolean }>,
     /** The run's Adam when its steps run here (resident weights), else null (gradients go to the optimizer). */
@@ -281,6 +288,7 @@ export class DenseKernels {
     };
     const control = take(16);
     const program = take(MAX_RECORDS * REC);
+    const evalProgram = take(MAX_RECORDS * REC);
     // Adam's eight constants of the step, then a flag: 1 = leave the weights (the loss is not finite).
     const adamBlock = take(16);
     const x = take(batchSize * pad8(plan[0].inputs));
@@ -325,7 +333,7 @@ export class DenseKernels {
       if (p.bias) byName.set(p.bias.name, { layer: i, bias: true });
     });
     const order = model.trainableWeights.map((w) => byName.get((w.read() as tf.Variable).name)!);
-    return new DenseKernels(kernels, memory, worker, layers, x, control / 4, program / 4, batchSize, order, resident, adamBlock);
+    return new DenseKernels(kernels, memory, worker, layers, x, control / 4, program / 4, evalProgram / 4, batchSize, order, resident, adamBlock);
   }
 
   /** The trainable weights, in model.trainableWeights' order (the order gradients come in). */
@@ -352,11 +360,11 @@ export class DenseKernels {
   }
 
   /** Runs the program from record `from` until a pause (returns the next record) or the end (returns -1); alone, both threads' parts. */
-  private run(from: number): number {
+  private run(from: number, base = this.program): number {
     const { i32, kernels: k } = this;
     const parts = this.solo ? [1, 16] : [1];
     for (let r = from; ; r++) {
-      const p = this.program + r * REC;
+      const p = base + r * REC;
       const op = i32[p];
       for (const part of parts) {
         const a = p + part;
@@ -393,20 +401,52 @@ export class DenseKernels {
     }
   }
 
-  /** Writes the program of a step on `n` images (the same for every step of that size). */
-  private writeProgram(n: number): void {
+  /** A writer of program records from `base` on: emit(op, first thread's arguments, second's). */
+  private emitter(base: number): (op: number, t0?: number[], t1?: number[]) => void {
     const { i32 } = this;
     let r = 0;
-    const emit = (op: number, t0: number[] = [], t1: number[] = []) => {
+    return (op, t0 = [], t1 = []) => {
       if (r >= MAX_RECORDS) throw new Error('layerlab-simd: the model needs too many kernel calls');
-      const p = this.program + r * REC;
+      const p = base + r * REC;
       i32.fill(0, p, p + REC);
       i32[p] = op;
       i32.set(t0, p + 1);
       i32.set(t1, p + 16);
       r++;
     };
-    const half4 = (m: number) => Math.floor(m / 8) * 4;
+  }
+
+  /**
+   * The forward pass of `n` images, layer by layer, half the rows on each thread (rows are
+   * independent: no barrier between layers), pausing where this thread computes an activation
+   * in JavaScript (sigmoid, tanh) and, when `pauseAtEnd`, after the last layer (the loss).
+   */
+  private emitForward(emit: ReturnType<DenseKernels['emitter']>, n: number, pauseAtEnd: boolean): void {
+    const mid = half4(n);
+    this.layers.forEach((l, i) => {
+      const input = i === 0 ? this.x : this.layers[i - 1].out;
+      const mode = (l.plan.bias ? MODE_BIAS : 0) | (l.plan.activation === 'relu' ? MODE_RELU : 0);
+      const g = { a: input, b: l.w, c: l.out, bias: l.plan.bias ? l.b : 0, d: 0, K: l.kp, ars: l.kp * 4, aks: 4, ldb: l.np * 4, ldc: l.np * 4, mode };
+      emit(OP_GEMM, gemmArgs({ ...g, m0: 0, m1: mid, n0: 0, n1: l.np }), gemmArgs({ ...g, m0: mid, m1: n, n0: 0, n1: l.np }));
+      const last = i === this.layers.length - 1;
+      if (l.plan.activation === 'sigmoid' || l.plan.activation === 'tanh' || (last && pauseAtEnd)) {
+        emit(OP_BARRIER);
+        emit(OP_PAUSE);
+      }
+    });
+  }
+
+  /** Writes the program that evaluates `n` images (forward only). */
+  private writeEvalProgram(n: number): void {
+    const emit = this.emitter(this.evalProgram);
+    this.emitForward(emit, n, false);
+    emit(OP_END);
+    this.evalRows = n;
+  }
+
+  /** Writes the program of a step on `n` images (the same for every step of that size). */
+  private writeProgram(n: number): void {
+    const emit = this.emitter(this.program);
     // Images are independent in the forward pass and in the gradient's way back through the
     // layers: each thread takes half the batch's rows through every layer with no barrier in
     // between. Only the weights' gradients (sums over the batch) wait for both halves.
@@ -421,19 +461,8 @@ export class DenseKernels {
       const part = (r0: number, r1: number) => [l.w + r0 * l.np * 4, l.wt + r0 * 4, r1 - r0, l.np, l.np * 4, l.kp * 4];
       emit(OP_TRANSPOSE, part(0, h), part(h, l.kp));
     }
-    L.forEach((l, i) => {
-      const input = i === 0 ? this.x : L[i - 1].out;
-      const mode = (l.plan.bias ? MODE_BIAS : 0) | (l.plan.activation === 'relu' ? MODE_RELU : 0);
-      byRows(
-        { a: input, b: l.w, c: l.out, bias: l.plan.bias ? l.b : 0, d: 0, K: l.kp, ars: l.kp * 4, aks: 4, ldb: l.np * 4, ldc: l.np * 4, mode },
-        l.np,
-      );
-      // Sigmoid and tanh (and the loss after the last layer) are computed on this thread in JavaScript.
-      if (l.plan.activation === 'sigmoid' || l.plan.activation === 'tanh' || i === L.length - 1) {
-        emit(OP_BARRIER);
-        emit(OP_PAUSE);
-      }
-    });
+    // Sigmoid and tanh (and the loss after the last layer) are computed on this thread in JavaScript.
+    this.emitForward(emit, n, true);
     for (let i = L.length - 1; i > 0; i--) {
       const [l, below] = [L[i], L[i - 1]];
       const act = below.plan.activation;
@@ -504,6 +533,7 @@ export class DenseKernels {
     if (inputs === L[0].kp) f32.set(x.subarray(0, n * inputs), this.x / 4);
     else for (let i = 0; i < n; i++) f32.set(x.subarray(i * inputs, (i + 1) * inputs), this.x / 4 + i * L[0].kp);
 
+    this.i32[this.control + 3] = this.program;
     this.barrier();
     let at = this.run(0);
     let loss = 0;
@@ -514,15 +544,7 @@ export class DenseKernels {
         ({ loss, correct } = this.softmaxLoss(l, y, n));
         // A step whose loss is not finite leaves the weights as they were (the run stops there).
         if (adam && !Number.isFinite(loss)) this.i32[this.adamBlock / 4 + 8] = 1;
-      } else if (l.plan.activation === 'sigmoid' || l.plan.activation === 'tanh') {
-        for (let r = 0; r < n; r++) {
-          const base = l.out / 4 + r * l.np;
-          for (let j = 0; j < l.plan.units; j++) {
-            const z = f32[base + j];
-            f32[base + j] = l.plan.activation === 'tanh' ? Math.tanh(z) : 1 / (1 + Math.exp(-z));
-          }
-        }
-      } else continue;
+      } else if (!this.activate(l, n)) continue;
       this.barrier();
       at = this.run(at);
     }
@@ -542,6 +564,61 @@ export class DenseKernels {
     }
     this.adapt(performance.now() - started);
     return { loss, correct, gradients };
+  }
+
+  /** Sigmoid or tanh over the first `n` rows of the layer's output, here in JavaScript; false for other activations. */
+  private activate(l: LayerMemory, n: number): boolean {
+    const { activation, units } = l.plan;
+    if (activation !== 'sigmoid' && activation !== 'tanh') return false;
+    const { f32 } = this;
+    for (let r = 0; r < n; r++) {
+      const base = l.out / 4 + r * l.np;
+      for (let j = 0; j < units; j++) {
+        const z = f32[base + j];
+        f32[base + j] = activation === 'tanh' ? Math.tanh(z) : 1 / (1 + Math.exp(-z));
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Mean cross-entropy and accuracy of the model's current weights over a whole set, on these
+   * kernels (forward only, a batch of rows at a time on both threads): what forward.ts's
+   * evaluate reports for the same weights, to float32 rounding (another summation order).
+   */
+  async evaluate(set: ImageSet): Promise<Evaluation> {
+    if (this.closed) throw new Error('layerlab-simd kernels used after close');
+    const { f32, layers: L } = this;
+    const inputs = L[0].plan.inputs;
+    if (set.rows * set.cols !== inputs) throw new TrainingSetupError(`The model expects ${inputs} inputs but the images are ${set.rows}×${set.cols}`);
+    // With resident Adam the weights here are the model's (settle); otherwise they are read anew.
+    if (!this.adam || !this.loaded) this.load();
+    const last = L[L.length - 1];
+    const width = last.plan.units;
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0, chunk = 0; start < set.count; start += this.batchSize, chunk++) {
+      const n = Math.min(this.batchSize, set.count - start);
+      if (this.evalRows !== n) this.writeEvalProgram(n);
+      for (let i = 0; i < n; i++) scaleInto(f32, this.x / 4 + i * L[0].kp, set.images.subarray((start + i) * inputs, (start + i + 1) * inputs));
+      this.i32[this.control + 3] = this.evalProgram;
+      this.barrier();
+      let at = this.run(0, this.evalProgram);
+      for (let i = 0; at >= 0; i++) {
+        if (!this.activate(L[i], n)) continue;
+        this.barrier();
+        at = this.run(at, this.evalProgram);
+      }
+      for (let r = 0; r < n; r++) {
+        const label = set.labels[start + r];
+        const base = last.out / 4 + r * last.np;
+        lossSum += rowLoss(f32, base, width, label, true);
+        if (argMax(f32, base, width) === label) correct++;
+      }
+      // Keep the process responsive (messages, a cancel) during a long evaluation.
+      if (chunk % 16 === 15) await new Promise((r) => setImmediate(r));
+    }
+    return { loss: lossSum / set.count, accuracy: correct / set.count };
   }
 
   /** Copies the tfjs variables (and, with resident Adam, the optimizer's moments) into the kernels' memory. */
@@ -663,6 +740,7 @@ export class DenseKernels {
     if (!this.worker) return;
     this.solo = false;
     this.i32[this.program] = OP_QUIT;
+    this.i32[this.control + 3] = this.program;
     try {
       this.barrier();
     } catch {
