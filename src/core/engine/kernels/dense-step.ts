@@ -3,12 +3,20 @@
  * forward pass, softmax cross-entropy (from logits, the mean over the batch,
  * as forward.ts's trainingLoss computes it), and the backward pass, in the
  * WebAssembly SIMD kernels of wat.ts, on two threads (this one and a worker)
- * sharing one WebAssembly.Memory. The gradients go to the run's own tfjs
- * optimizer (optimizer.applyGradients, so its state, checkpoints and
- * FastAdam's kernel stay as they are), and the weights are read back from the
- * tfjs variables at the start of every step: the model's variables are
- * always the truth, and everything else a run does (validation, probes,
- * evaluation, early stopping, pause and resume) stays on tfjs unchanged.
+ * sharing one WebAssembly.Memory.
+ *
+ * The optimizer: with the run's FastAdam (Adam, the seed study's optimizer)
+ * the weights and Adam's moments stay in the kernels' memory between batches
+ * and each thread updates the rows whose gradient it just summed (wat.ts's
+ * adam: FastAdam's float32 arithmetic, bit for bit); `settle()` hands the
+ * weights to the tfjs variables and the moments and step count to the
+ * optimizer before anything reads them (the end of an epoch, a probe, a
+ * pause, a cancel, the end of training). With any other optimizer the
+ * gradients go to optimizer.applyGradients and the weights are read back from
+ * the tfjs variables at the start of every step. Either way the model and its
+ * optimizer are the truth whenever the rest of the run looks: probes,
+ * checkpoints, early stopping, pause and resume stay on tfjs unchanged. The
+ * validation pass runs here too (`evaluate`, forward only).
  *
  * Determinism: every output element of every kernel is computed by one
  * thread, summing in a fixed order; how rows and columns are split between
