@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// Builds better-sqlite3 for Electron's ABI into .native/electron-<version>/, beside
-// the Node build in node_modules that the tests, the CLI and browser mode use.
-// The desktop app loads it through better-sqlite3's `nativeBinding` option.
-// Needs the internet (prebuilt binary, or Electron's headers to compile); run by
-// `npm start`, and again by hand with `npm run native:electron -- --force`.
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+// better-sqlite3 for Electron's ABI, beside the Node build in node_modules that the tests, the
+// CLI and browser mode use: @electron/rebuild (electron-builder's own rebuilder) builds a copy
+// of the package in .native/electron/ (a prebuilt binary where one exists, else compiled
+// against Electron's headers), and the binary is kept as .native/electron/better_sqlite3.node
+// with the Electron version it is for. The desktop app loads it through better-sqlite3's
+// `nativeBinding` option (src/main/layout.ts); electron-builder.yml ships it in the installers.
+// Needs the internet. Run by `npm start` and `npm run dist`; `--force` builds again.
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,48 +16,34 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');
 
 const electronVersion = require('electron/package.json').version;
-const target = join(root, '.native', `electron-${electronVersion}`, 'better_sqlite3.node');
-if (existsSync(target) && !force) process.exit(0);
+const folder = join(root, '.native', 'electron');
+const binary = join(folder, 'better_sqlite3.node');
+const stamp = join(folder, 'electron-version.txt');
+const built = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
+if (existsSync(binary) && built === electronVersion && !force) process.exit(0);
 
 const source = dirname(require.resolve('better-sqlite3/package.json'));
-const work = mkdtempSync(join(tmpdir(), 'layerlab-native-'));
-const pkg = join(work, 'better-sqlite3');
-cpSync(source, pkg, { recursive: true, filter: (p) => !p.includes(`${source}/build`) });
+const { version } = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8'));
+// A package of its own whose only dependency is better-sqlite3 (its sources, not the Node build).
+const stage = join(folder, 'stage');
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(join(stage, 'node_modules'), { recursive: true });
+writeFileSync(join(stage, 'package.json'), JSON.stringify({ name: 'layerlab-native', private: true, dependencies: { 'better-sqlite3': version } }));
+cpSync(source, join(stage, 'node_modules', 'better-sqlite3'), { recursive: true, filter: (p) => !p.startsWith(join(source, 'build')) });
 
-/** @type {(cmd: string, args: string[]) => boolean} */
-const run = (cmd, args) => spawnSync(cmd, args, { cwd: pkg, stdio: 'inherit', env: process.env }).status === 0;
-const built = join(pkg, 'build', 'Release', 'better_sqlite3.node');
-const common = [`--runtime=electron`, `--target=${electronVersion}`, `--arch=${process.arch}`, `--platform=${process.platform}`];
-
-console.log(`Building better-sqlite3 for Electron ${electronVersion}…`);
-let ok = false;
+console.log(`Building better-sqlite3 ${version} for Electron ${electronVersion}…`);
 try {
-  const prebuild = require.resolve('prebuild-install/bin.js', { paths: [source] });
-  ok = run(process.execPath, [prebuild, ...common]) && existsSync(built);
-} catch {
-  ok = false;
-}
-if (!ok) {
-  console.log('No prebuilt binary; compiling against Electron headers (needs a C++ toolchain)…');
-  ok =
-    run('npx', [
-      '--yes',
-      'node-gyp',
-      'rebuild',
-      '--release',
-      `--target=${electronVersion}`,
-      `--arch=${process.arch}`,
-      '--dist-url=https://electronjs.org/headers',
-    ]) && existsSync(built);
-}
-if (!ok) {
-  rmSync(work, { recursive: true, force: true });
+  const { rebuild } = await import('@electron/rebuild');
+  await rebuild({ buildPath: stage, electronVersion, arch: process.arch, onlyModules: ['better-sqlite3'], force: true, mode: 'sequential' });
+  copyFileSync(join(stage, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'), binary);
+  writeFileSync(stamp, `${electronVersion}\n`);
+} catch (error) {
   console.error(
-    `Could not build better-sqlite3 for Electron ${electronVersion}. The desktop app needs it; the CLI and browser mode (npm run serve) work without it.`,
+    `Could not build better-sqlite3 for Electron ${electronVersion} (${error instanceof Error ? error.message : String(error)}).\n` +
+      'The desktop app needs it (internet access, and a C++ toolchain where no prebuilt binary exists); the CLI and browser mode (npm run serve) work without it.',
   );
   process.exit(1);
+} finally {
+  rmSync(stage, { recursive: true, force: true });
 }
-mkdirSync(dirname(target), { recursive: true });
-copyFileSync(built, target);
-rmSync(work, { recursive: true, force: true });
-console.log(`Wrote ${target}`);
+console.log(`Wrote ${binary}`);

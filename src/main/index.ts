@@ -2,10 +2,9 @@
  * The desktop shell: one window, a menu, the contract registered on ipcMain.
  * Everything else lives in src/core and is shared with the CLI and browser mode.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu } from 'electron';
-import { rmSync, writeFileSync } from 'node:fs';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, screen } from 'electron';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { SaveFileRequest, SavePdfRequest } from '../shared/contract/requests';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { API_METHODS, UserError } from '../shared/contract/api';
@@ -15,7 +14,9 @@ import { dispatch } from '../core/dispatch';
 import { isTrustedSender, lockDown } from './security';
 import { registerAppScheme, serveAppScheme } from './app-protocol';
 import { shellMode } from './app-scheme';
+import { type AppLayout, sqliteBinding, sqliteBindingProblem, trainerScript, windowIcon } from './layout';
 import { buildMenu } from './menu';
+import { fitWindowState, MIN_WINDOW, readWindowState, writeWindowState } from './window-state';
 import { utilityTrainer } from './utility-trainer';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -30,19 +31,33 @@ const mode = shellMode(app.isPackaged, process.env);
 // Privileged schemes must be registered before the app is ready.
 registerAppScheme();
 
-/** better-sqlite3 built for Electron's ABI by `npm run native:electron`, beside the Node build the tests use. */
-function electronNativeBinding(): string | undefined {
-  const file = join(app.getAppPath(), '.native', `electron-${process.versions.electron}`, 'better_sqlite3.node');
-  return existsSync(file) ? file : undefined;
-}
+/** Where this app's files are: a source checkout or a packaged app (layout.ts). */
+const layout = (): AppLayout => ({
+  packaged: app.isPackaged,
+  appPath: app.getAppPath(),
+  resourcesPath: process.resourcesPath,
+  mainDir: here,
+  electronVersion: process.versions.electron,
+});
+
+/** The page's background while it loads, as the theme's --bg (app.css), so a dark desktop sees no white flash. */
+const windowBackground = () => (nativeTheme.shouldUseDarkColors ? '#16181d' : '#f4f5f7');
 
 function createWindow(): void {
+  const stateFile = join(app.getPath('userData'), 'window-state.json');
+  const state = fitWindowState(
+    readWindowState(stateFile),
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
   win = new BrowserWindow({
-    width: 1280,
-    height: 860,
-    minWidth: 1024,
-    minHeight: 700,
+    ...(state.x !== undefined && state.y !== undefined ? { x: state.x, y: state.y } : {}),
+    width: state.width,
+    height: state.height,
+    minWidth: MIN_WINDOW.width,
+    minHeight: MIN_WINDOW.height,
     title: 'Layerlab',
+    icon: windowIcon(layout()),
+    backgroundColor: windowBackground(),
     show: false,
     webPreferences: {
       preload: join(here, '../preload/index.cjs'),
@@ -55,7 +70,19 @@ function createWindow(): void {
     },
   });
   lockDown(win, mode.pageUrl);
-  win.once('ready-to-show', () => win?.show());
+  const shown = win;
+  shown.once('ready-to-show', () => {
+    if (state.maximized) shown.maximize();
+    shown.show();
+  });
+  // Remembered when the window closes: its normal (unmaximised) bounds, and whether it was maximised.
+  shown.on('close', () => {
+    try {
+      writeWindowState(stateFile, { ...shown.getNormalBounds(), maximized: shown.isMaximized() });
+    } catch {
+      // Only a convenience: the next launch opens at the default size.
+    }
+  });
   win.on('closed', () => (win = null));
   void win.loadURL(mode.pageUrl);
 }
@@ -115,14 +142,31 @@ function registerContract(l: Layerlab): void {
   l.events.subscribe((event) => win?.webContents.send(IPC_EVENT_CHANNEL, event));
 }
 
+// Follow the OS theme: the page's prefers-color-scheme follows nativeTheme, the window's background too.
+nativeTheme.on('updated', () => win?.setBackgroundColor(windowBackground()));
+
 app.whenReady().then(() => {
   serveAppScheme(join(here, '../renderer'));
+  const where = layout();
+  app.setAboutPanelOptions({
+    applicationName: 'Layerlab',
+    applicationVersion: app.getVersion(),
+    version: `Electron ${process.versions.electron}`,
+    copyright: 'A workbench for neural-network experiments',
+    iconPath: windowIcon(where),
+  });
+  const nativeProblem = sqliteBindingProblem(where, undefined, (file) => readFileSync(file, 'utf8'));
+  if (nativeProblem) {
+    dialog.showErrorBox('Layerlab cannot open its database', nativeProblem);
+    app.exit(1);
+    return;
+  }
   try {
     layerlab = openLayerlab({
       shell: 'electron',
       dataDir: process.env.LAYERLAB_HOME || app.getPath('userData'),
-      launchTrainer: utilityTrainer(join(here, 'trainer.js')),
-      nativeBinding: electronNativeBinding(),
+      launchTrainer: utilityTrainer(trainerScript(where)),
+      nativeBinding: sqliteBinding(where),
       saveFile: saveWithDialog,
       saveReportPdf: savePdfWithDialog,
     });

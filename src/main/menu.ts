@@ -1,4 +1,4 @@
-import { app, dialog, Menu, type MenuItemConstructorOptions } from 'electron';
+import { Menu, type MenuItemConstructorOptions } from 'electron';
 
 /**
  * The app's menu. `devTools` is false in a packaged build: the window's
@@ -26,18 +26,9 @@ export function buildMenu({ devTools }: { devTools: boolean }): Menu {
     },
     {
       label: 'Help',
-      submenu: [
-        {
-          label: 'About Layerlab',
-          click: () =>
-            void dialog.showMessageBox({
-              type: 'info',
-              title: 'About Layerlab',
-              message: `Layerlab ${app.getVersion()}`,
-              detail: `Electron ${process.versions.electron} · Node ${process.versions.node}\nData: ${app.getPath('userData')}`,
-            }),
-        },
-      ],
+      // The standard About box (app.setAboutPanelOptions in index.ts: name, version, Electron's version, icon);
+      // macOS shows it from the app menu.
+      submenu: [{ role: 'about', label: 'About Layerlab' }],
     },
   ];
   return Menu.buildFromTemplate(template);

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
+import { unpackedPath } from './asar';
 import { TrainingSetupError } from './errors';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -44,7 +45,8 @@ async function tryWasm(): Promise<Record<string, string> | null> {
     // The emscripten loader looks next to the script that loaded it, which is
     // wrong once the trainer is bundled; point it at the package's dist folder.
     try {
-      wasm.setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + sep);
+      // In a packaged app the .wasm files are unpacked beside app.asar (electron-builder.yml's asarUnpack).
+      wasm.setWasmPaths(unpackedPath(dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))) + sep);
       wasmPathSet = true;
     } catch {
       // Already initialised (or failed) in this process: the path no longer matters.
