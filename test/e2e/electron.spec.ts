@@ -19,7 +19,7 @@ function electronBinary(): string | null {
 }
 
 const binary = electronBinary();
-const nativeBuilt = existsSync(join(root, '.native'));
+const nativeBuilt = existsSync(join(root, '.native', 'electron', 'better_sqlite3.node'));
 
 const skipReason = !binary
   ? "Electron's binary is not installed (node_modules/electron/dist is missing: it could not be downloaded here)"
