@@ -45,6 +45,7 @@ import { parseArgs } from 'node:util';
 import { BACKENDS, selectBackend, type BackendName } from '../src/core/engine/backend';
 import { buildModel } from '../src/core/engine/build-model';
 import type { FromTrainer, TrainJob } from '../src/core/engine/protocol';
+import { DenseKernels } from '../src/core/engine/kernels/dense-step';
 import { train } from '../src/core/engine/train';
 import { installWasmMatMulFix, uninstallWasmMatMulFix } from '../src/core/engine/wasm-matmul';
 import { loadFashionMnist, splitTrainValidation, SYSTEM_DATASET_FOLDER } from '../src/core/data/fashion-mnist';
@@ -346,14 +347,49 @@ interface Profile {
   epochSeconds: number;
   matmulSeconds: number;
   otherKernelSeconds: number;
+  /** Inside Layerlab's own kernels (kernels/dense-step.ts: a step's gradients with resident Adam's update, and validation), where the model takes them. */
+  layerlabSeconds: number;
   top: [string, KernelTally][];
   steps: number;
 }
 
+/** Times DenseKernels' gradients() and evaluate() (the training step and the validation pass on Layerlab's kernels); undo() puts them back. */
+function timeLayerlabKernels(): { seconds(): number; reset(): void; undo(): void } {
+  const proto = DenseKernels.prototype;
+  const [gradients, evaluate] = [proto.gradients, proto.evaluate];
+  let ms = 0;
+  proto.gradients = function (this: DenseKernels, ...args: Parameters<DenseKernels['gradients']>) {
+    const start = performance.now();
+    try {
+      return gradients.apply(this, args);
+    } finally {
+      ms += performance.now() - start;
+    }
+  };
+  proto.evaluate = async function (this: DenseKernels, ...args: Parameters<DenseKernels['evaluate']>) {
+    const start = performance.now();
+    try {
+      return await evaluate.apply(this, args);
+    } finally {
+      ms += performance.now() - start;
+    }
+  };
+  return {
+    seconds: () => ms / 1000,
+    reset: () => (ms = 0),
+    undo: () => {
+      proto.gradients = gradients;
+      proto.evaluate = evaluate;
+    },
+  };
+}
+
 async function profileEpoch(data: TrainValidationSplit, backend: string): Promise<Profile> {
   const timer = timeKernels(backend);
+  const ours = timeLayerlabKernels();
   const model = buildModel(preset.model, preset.config.seed);
   let epochSeconds = 0;
+  let layerlabSeconds = 0;
   await train({
     model,
     config: { ...preset.config, epochs: 2 },
@@ -362,10 +398,16 @@ async function profileEpoch(data: TrainValidationSplit, backend: string): Promis
     threads: 1,
     onEpoch: (m) => {
       // The first epoch warms up: only the second one counts.
-      if (m.epoch === 1) timer.reset();
-      else epochSeconds = m.seconds;
+      if (m.epoch === 1) {
+        timer.reset();
+        ours.reset();
+      } else {
+        epochSeconds = m.seconds;
+        layerlabSeconds = ours.seconds();
+      }
     },
   });
+  ours.undo();
   model.dispose();
   const entries = [...timer.tallies.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const sum = (list: [string, KernelTally][]) => list.reduce((s, [, t]) => s + t.ms, 0) / 1000;
@@ -376,6 +418,7 @@ async function profileEpoch(data: TrainValidationSplit, backend: string): Promis
     epochSeconds,
     matmulSeconds: sum(matmul),
     otherKernelSeconds: sum(other),
+    layerlabSeconds,
     top: other.slice(0, 6),
     steps: Math.ceil(data.train.count / preset.config.batchSize),
   };
@@ -588,11 +631,14 @@ async function main(): Promise<void> {
   );
   if (profile) {
     const p = profile;
-    const outside = Math.max(0, p.epochSeconds - p.matmulSeconds - p.otherKernelSeconds);
+    const outside = Math.max(0, p.epochSeconds - p.matmulSeconds - p.otherKernelSeconds - p.layerlabSeconds);
     const pct = (s: number) => `${f((100 * s) / p.epochSeconds, 0)}%`;
     console.log(
       `time in kernels (${p.backend}, in-process epoch ${f(p.epochSeconds)} s, ${p.steps} steps + validation): ` +
-        `matmul kernels ${f(p.matmulSeconds)} s (${pct(p.matmulSeconds)}), other kernels ${f(p.otherKernelSeconds)} s (${pct(p.otherKernelSeconds)}), ` +
+        (p.layerlabSeconds > 0
+          ? `Layerlab's kernels (forward, backward and Adam of every step, one thread here; validation) ${f(p.layerlabSeconds)} s (${pct(p.layerlabSeconds)}), tfjs's matmul kernels `
+          : 'matmul kernels ') +
+        `${f(p.matmulSeconds)} s (${pct(p.matmulSeconds)}), other kernels ${f(p.otherKernelSeconds)} s (${pct(p.otherKernelSeconds)}), ` +
         `outside kernels ${f(outside)} s (${pct(outside)}; ${f((outside / p.steps) * 1e6, 0)} µs a step)`,
     );
     console.log(
