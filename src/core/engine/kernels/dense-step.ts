@@ -25,16 +25,18 @@
  * float32 rounding (the first batch's loss and gradients within 1e-5
  * relative) and then drift apart as two runs on different hardware would.
  *
- * Speed (bench/kernels.ts, 2-core AMD EPYC, busy with other test runs, load
- * average 2.5–3): the GEMM runs at 30–39 GFLOP/s on one thread for every
- * product of a seed-model-3 step at batch 64 (XNNPACK in tfjs-backend-wasm:
- * about 20). An epoch of seed-model-3 on the full data (48,000 + 12,000
- * images, validation included), median of 3 in one run: 1.68 s on one thread,
- * 1.82 s on two, 3.55 s on the tfjs path. On a quiet moment 750 gradients took
- * 0.70 s on two threads against 1.18 s on one; on a busy machine two threads
- * that meet at five barriers a step can be slower than one (a wait may last a
- * scheduler slice), so DenseKernels times its steps and keeps to one thread
- * while that is faster (the figures do not change).
+ * Speed (2-core AMD EPYC): the GEMM runs at 35–39 GFLOP/s on one thread for
+ * every product of a seed-model-3 step at batch 64 (XNNPACK in
+ * tfjs-backend-wasm: about 20). 750 gradients of a batch of 64 take about
+ * 1.04 s on one thread and 0.59 s on two. bench/train-epoch.ts, an epoch of
+ * seed-model-3 on the full data (48,000 + 12,000 images, validation
+ * included) in the trainer process beside PyTorch's best setup in the same
+ * run: 0.97–0.99 s against 0.86–0.87 s (1.12–1.15×); in one run 1.33 s
+ * against 1.33 s. The machine has slow phases in which the two threads'
+ * hand-offs cost more (one run: 1.41 s against PyTorch's 0.88 s); two
+ * threads that meet at barriers can then be slower than one, so DenseKernels
+ * times its steps and keeps to one thread while that is faster (the figures
+ * do not change).
  */
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
