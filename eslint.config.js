@@ -28,6 +28,13 @@ export const LAYERS = [
     why: 'the trainer runs alone in its own process: it uses only tfjs, the data readers and shared code',
   },
   {
+    name: 'the image import (src/core/data/image-folder.ts)',
+    files: ['src/core/data/image-folder.ts'],
+    imports: ['src/core/**', 'src/shared/**'],
+    packages: [NODE, 'sharp'],
+    why: 'only the image import decodes images; the trainer opens imported datasets through dataset-file.ts, without sharp',
+  },
+  {
     name: 'src/core',
     files: ['src/core/**'],
     imports: ['src/core/**', 'src/shared/**'],
