@@ -1,14 +1,45 @@
 /** chart.js, registered once with only the parts Layerlab's charts use, and drawn offscreen for PNG export. */
 import { Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Title, Tooltip } from 'chart.js';
-import { lineChartConfig, type LineChartSpec } from './line-chart';
+import { DARK_SERIES, LIGHT_CHROME, lineChartConfig, type ChartChrome, type LineChartSpec } from './line-chart';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Title, Tooltip);
 Chart.defaults.font.family = getComputedStyle(document.documentElement).getPropertyValue('--font-ui').trim() || 'system-ui, sans-serif';
 Chart.defaults.font.size = 11;
-Chart.defaults.color = '#4b5563';
-Chart.defaults.borderColor = '#e5e7eb';
+// The light look, for anything a config leaves unset; screen charts pass screenChrome().
+Chart.defaults.color = LIGHT_CHROME.text;
+Chart.defaults.borderColor = LIGHT_CHROME.grid;
 
 export { Chart };
+
+/**
+ * A CSS colour token as the page shows it now. The tokens are light-dark() pairs,
+ * which getComputedStyle hands back unresolved on a custom property, so a hidden
+ * probe wears the token as its colour and says what it computes to.
+ */
+function tokenColor(probe: HTMLElement, token: string, fallback: string): string {
+  probe.style.color = `var(${token}, ${fallback})`;
+  return getComputedStyle(probe).color || fallback;
+}
+
+/** The chart frame's colours from the theme's tokens (app.css), read when a chart is drawn. */
+export function screenChrome(dark: boolean): ChartChrome {
+  const probe = document.createElement('span');
+  probe.hidden = true;
+  document.documentElement.append(probe);
+  try {
+    return {
+      text: tokenColor(probe, '--chart-text', LIGHT_CHROME.text),
+      grid: tokenColor(probe, '--chart-grid', LIGHT_CHROME.grid),
+      guide: tokenColor(probe, '--chart-guide', LIGHT_CHROME.guide),
+      marker: tokenColor(probe, '--panel', LIGHT_CHROME.marker),
+      tooltip: tokenColor(probe, '--chart-tooltip', LIGHT_CHROME.tooltip),
+      tooltipText: tokenColor(probe, '--chart-tooltip-text', LIGHT_CHROME.tooltipText),
+      series: dark ? DARK_SERIES : undefined,
+    };
+  } finally {
+    probe.remove();
+  }
+}
 
 /**
  * The chart as a PNG of width×height CSS pixels at `scale` (so width*scale ×

@@ -52,7 +52,48 @@ export interface Band {
 export interface Annotations {
   guides: Guide[];
   band: Band | null;
+  /** The guides' lines and words; the light look when absent. */
+  color?: string;
 }
+
+/**
+ * The colours of a chart's frame: axes, grid, guides, tooltip, the outline of the
+ * best-epoch marker. On screen they come from the theme's CSS tokens (chartjs.ts);
+ * a file (PNG) keeps the light look, which is what gets pasted into documents.
+ */
+export interface ChartChrome {
+  text: string;
+  grid: string;
+  guide: string;
+  /** Around the best-epoch marker: the colour behind the plot, so the marker stands out of its curve. */
+  marker: string;
+  tooltip: string;
+  tooltipText: string;
+  /** Series colours swapped for ones that show on this background (the dark theme's lighter shades). */
+  series?: Record<string, string>;
+}
+
+export const LIGHT_CHROME: ChartChrome = {
+  text: '#4b5563',
+  grid: '#e5e7eb',
+  guide: '#6b7280',
+  marker: '#ffffff',
+  tooltip: 'rgba(0, 0, 0, 0.8)',
+  tooltipText: '#ffffff',
+};
+
+/**
+ * The run colours that fall under 3:1 on the dark panel (#1b1f25), each as a lighter
+ * shade of its hue that reaches it; the others (Okabe & Ito's, most of Tol's) show as they are.
+ */
+export const DARK_SERIES: Record<string, string> = {
+  '#332288': '#7b6fe0', // indigo 1.4 → 4.1
+  '#882255': '#c0508a', // wine 1.9 → 3.8
+  '#117733': '#2e9e50', // green 2.9 → 4.8
+  '#661100': '#a8582a', // brown 1.3 → 3.2
+  '#555555': '#8c8c8c', // grey 2.2 → 4.9
+  '#1d4ed8': '#5b8def', // a run's training curve 2.5 → 5.1
+};
 
 export interface LineChartSpec {
   series: ChartLine[];
@@ -125,7 +166,6 @@ declare module 'chart.js' {
 }
 const BAND_FILL = 'rgba(245, 158, 11, 0.16)';
 const BAND_EDGE = 'rgba(217, 119, 6, 0.55)';
-const GUIDE_COLOR = '#6b7280';
 
 /** The band's x range: the epochs themselves, or half an epoch either side of a single one (so it shows). */
 export function bandExtent(band: Band): { from: number; to: number } {
@@ -160,8 +200,8 @@ export const annotationsPlugin: Plugin<'line'> = {
       }
     }
     ctx.font = `11px ${chart.options.font?.family ?? 'system-ui, sans-serif'}`;
-    ctx.fillStyle = GUIDE_COLOR;
-    ctx.strokeStyle = GUIDE_COLOR;
+    ctx.fillStyle = options?.color ?? LIGHT_CHROME.guide;
+    ctx.strokeStyle = options?.color ?? LIGHT_CHROME.guide;
     ctx.textAlign = 'right';
     for (const g of options?.guides ?? []) {
       const py = y.getPixelForValue(g.y);
@@ -250,8 +290,8 @@ const lineStyle = (color: string, width = 2) => ({
   order: 1,
 });
 const faintStyle = (color: string) => ({ ...lineStyle(faint(color)), borderWidth: 1.2, pointRadius: 0, pointHoverRadius: 0, order: 2 });
-const bestStyle = (color: string) => ({
-  borderColor: '#ffffff',
+const bestStyle = (color: string, marker: string) => ({
+  borderColor: marker,
   backgroundColor: color,
   borderWidth: 1.5,
   pointRadius: 6,
@@ -262,7 +302,8 @@ const bestStyle = (color: string) => ({
   order: 0,
 });
 
-export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line', XY[]> {
+export function lineChartConfig(spec: LineChartSpec, chrome: ChartChrome = LIGHT_CHROME): ChartConfiguration<'line', XY[]> {
+  const shown = (color: string) => chrome.series?.[color.toLowerCase()] ?? color;
   const datasets: ChartDataset<'line', XY[]>[] = [];
   const roles: Role[] = [];
   const seriesOf: number[] = [];
@@ -272,7 +313,8 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
     seriesOf.push(i);
   };
   const usable = (y: number | null | undefined): y is number => typeof y === 'number' && Number.isFinite(y) && (!spec.y.log || y > 0);
-  spec.series.forEach((s, i) => {
+  spec.series.forEach((line, i) => {
+    const s = { ...line, color: shown(line.color) };
     const data = s.points.map((p) => ({ x: p.x, y: usable(p.y) ? p.y : null }));
     // Dots help read a short run; on a long one they would hide the line.
     if (s.quiet) {
@@ -287,7 +329,8 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
     add('line', i, { label: s.label, data, ...style });
     if (spec.raw)
       add('raw', i, { label: `${s.label} (raw)`, data: s.points.map((p) => ({ x: p.x, y: usable(p.raw) ? p.raw : null })), ...faintStyle(s.color) });
-    if (s.best && usable(s.best.y)) add('best', i, { label: `${s.label} (best)`, data: [{ x: s.best.x, y: s.best.y }], ...bestStyle(s.color) });
+    if (s.best && usable(s.best.y))
+      add('best', i, { label: `${s.label} (best)`, data: [{ x: s.best.x, y: s.best.y }], ...bestStyle(s.color, chrome.marker) });
   });
   const fills: SpreadFills['fills'] = [];
   for (const band of spec.spreads ?? []) {
@@ -307,7 +350,7 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
     };
     const upper = edge('upper');
     const lower = edge('lower');
-    fills.push({ upper, lower, color: faint(band.color, 0.18) });
+    fills.push({ upper, lower, color: faint(shown(band.color), 0.18) });
   }
   // The legend and the tooltip name the series; a raw curve and a marker belong to theirs.
   const named = (datasetIndex: number | undefined) => roles[datasetIndex ?? -1] === 'line';
@@ -316,7 +359,8 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
   const max = x.max ?? Infinity;
   const guides = (spec.guides ?? []).filter((g) => Number.isFinite(g.y) && (!y.log || g.y > 0));
   const fitted = guides.filter((g) => g.fit).map((g) => g.y);
-  const annotations: Annotations = { guides, band: spec.band ?? null };
+  const annotations: Annotations = { guides, band: spec.band ?? null, color: chrome.guide };
+  const axis = { ticks: { color: chrome.text }, grid: { color: chrome.grid }, border: { color: chrome.grid } };
   return {
     type: 'line',
     data: { datasets },
@@ -333,8 +377,14 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
           type: 'linear',
           min: x.min,
           max: x.max,
-          title: { display: true, text: x.title },
-          ticks: x.format ? { callback: (v) => x.format!(Number(v)), maxTicksLimit: 8 } : { stepSize: max <= 20 ? 1 : undefined, precision: 0 },
+          ...axis,
+          title: { display: true, text: x.title, color: chrome.text },
+          ticks: {
+            color: chrome.text,
+            ...(x.format
+              ? { callback: (v: number | string) => x.format!(Number(v)), maxTicksLimit: 8 }
+              : { stepSize: max <= 20 ? 1 : undefined, precision: 0 }),
+          },
         },
         y: {
           type: y.log ? 'logarithmic' : 'linear',
@@ -343,24 +393,33 @@ export function lineChartConfig(spec: LineChartSpec): ChartConfiguration<'line',
           // Fitted guides pull the axis out to reach them (chance level on a run that starts there).
           suggestedMin: fitted.length ? Math.min(...fitted) : undefined,
           suggestedMax: fitted.length ? Math.max(...fitted) : undefined,
-          title: { display: y.title !== undefined, text: y.title },
-          ticks: { callback: (v) => y.tick(Number(v)), maxTicksLimit: 8 },
+          ...axis,
+          title: { display: y.title !== undefined, text: y.title, color: chrome.text },
+          ticks: { color: chrome.text, callback: (v) => y.tick(Number(v)), maxTicksLimit: 8 },
         },
       },
       plugins: {
         layerlabAnnotations: annotations,
         layerlabSpreads: { fills },
-        title: { display: spec.title !== undefined, text: spec.title, font: { size: 14, weight: 'bold' } },
+        title: { display: spec.title !== undefined, text: spec.title, color: chrome.text, font: { size: 14, weight: 'bold' } },
         legend:
           spec.legend === 'top'
-            ? { position: 'top', align: 'end', labels: { boxWidth: 12, boxHeight: 2, filter: (item) => named(item.datasetIndex) } }
+            ? {
+                position: 'top',
+                align: 'end',
+                labels: { color: chrome.text, boxWidth: 12, boxHeight: 2, filter: (item) => named(item.datasetIndex) },
+              }
             : {
                 display: spec.legend === 'bottom',
                 position: 'bottom',
-                labels: { boxWidth: 18, boxHeight: 3, filter: (item) => named(item.datasetIndex) },
+                labels: { color: chrome.text, boxWidth: 18, boxHeight: 3, filter: (item) => named(item.datasetIndex) },
               },
         tooltip: {
           filter: (item: TooltipItem<'line'>) => named(item.datasetIndex),
+          backgroundColor: chrome.tooltip,
+          titleColor: chrome.tooltipText,
+          bodyColor: chrome.tooltipText,
+          footerColor: chrome.tooltipText,
           callbacks: {
             // On a time axis x is seconds, so the epoch is the point's place in its run.
             title: ([item]) => {
