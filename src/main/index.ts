@@ -41,7 +41,7 @@ const layout = (): AppLayout => ({
 });
 
 /** The page's background while it loads, as the theme's --bg (app.css), so a dark desktop sees no white flash. */
-const windowBackground = () => (nativeTheme.shouldUseDarkColors ? '#16181d' : '#f4f5f7');
+const windowBackground = () => (nativeTheme.shouldUseDarkColors ? '#121519' : '#f4f5f7');
 
 function createWindow(): void {
   const stateFile = join(app.getPath('userData'), 'window-state.json');
