@@ -11,7 +11,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatasetStatus, DownloadProgress } from '../../shared/contract/dataset';
-import { FASHION_MNIST_CLASSES } from '../../shared/model/training-config';
+import { BUILTIN_DATASET_IDS, type BuiltinDatasetId, FASHION_MNIST_CLASSES } from '../../shared/model/training-config';
 import { cancelled, errorCode, fetchVerified, fileMatches, StepProgress, type FileChecksum } from './builtin-download';
 import { CIFAR10_RECORDS_PER_FILE, CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, cifar10SizeProblem, readCifar10Files } from './cifar10';
 import { extractCifar10Archive } from './cifar10-archive';
@@ -22,8 +22,7 @@ import { DatasetError, FASHION_MNIST_FILES, loadFashionMnist, locateFashionMnist
 import { type IdxArray, IdxError, readIdxSource, streamIdxBytes } from './idx';
 import type { ImageSet, LoadedDataset } from './types';
 
-export const BUILTIN_DATASET_IDS = ['fashion-mnist', 'mnist', 'kmnist', 'cifar-10'] as const;
-export type BuiltinDatasetId = (typeof BUILTIN_DATASET_IDS)[number];
+export { BUILTIN_DATASET_IDS, type BuiltinDatasetId };
 
 /** A file to download: its name (under the base URL), its official size (which weights progress) and checksum. */
 export interface BuiltinDownloadFile {

@@ -8,8 +8,10 @@ export interface TrainJob {
   runId: number;
   model: ModelSpec;
   config: TrainingConfig;
-  /** Folder holding the four Fashion-MNIST IDX files. */
+  /** Folder holding the four Fashion-MNIST IDX files (the dataset when `dataset` is absent). */
   datasetFolder: string;
+  /** The dataset to train on, where it is not Fashion-MNIST in datasetFolder. */
+  dataset?: DatasetRef;
   /** Where to save the trained model (model.json + weights.bin) when the run completes; none when absent. */
   modelDir?: string;
   /**
@@ -29,10 +31,22 @@ export interface EvaluateJob {
   /** Folder holding the run's model.json and weights.bin. */
   modelDir: string;
   datasetFolder: string;
+  dataset?: DatasetRef;
   split: EvalSplit;
   /** How the run split its training images (which images 'validation' means). */
   limit: number | null;
   validationSplit: number;
+}
+
+/**
+ * Where a dataset's files are, for the trainer to read them itself: a built-in one's folder
+ * (IDX files, or CIFAR-10's binary batches), or an imported folder's dataset directory
+ * (dataset.bin; core/data/dataset-file.ts).
+ */
+export interface DatasetRef {
+  id: string;
+  kind: 'builtin' | 'folder';
+  folder: string;
 }
 
 export type ToTrainer =

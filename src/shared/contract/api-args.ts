@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import type { LayerlabApi } from './api';
 import {
+  datasetIdSchema,
+  importDatasetSchema,
   designIdSchema,
   designNameSchema,
   diffPageSchema,
@@ -27,7 +29,12 @@ export const apiArgs = {
   listPresets: z.tuple([]),
   datasetStatus: z.tuple([]),
   useDatasetFolder: z.tuple([z.string({ error: 'folder must be a path' }).min(1, { error: 'folder must not be empty' })]),
-  downloadDataset: z.tuple([]),
+  downloadDataset: z.tuple([datasetIdSchema.optional()]),
+  listDatasets: z.tuple([]),
+  importDataset: z.tuple([importDatasetSchema]),
+  reimportDataset: z.tuple([datasetIdSchema]),
+  cancelImport: z.tuple([]),
+  deleteDataset: z.tuple([datasetIdSchema]),
   cancelDownload: z.tuple([]),
   startRun: z.tuple([startRunSchema]),
   cancelRun: z.tuple([runIdSchema]),
@@ -67,6 +74,6 @@ export const apiArgs = {
   diffRuns: z.tuple([runIdSchema, runIdSchema, evalSplitSchema]),
   listDiffImages: z.tuple([diffPageSchema]),
   getImages: z.tuple([imageRequestSchema]),
-  datasetOverview: z.tuple([splitSpecSchema]),
+  datasetOverview: z.tuple([splitSpecSchema, datasetIdSchema.optional()]),
   listSamples: z.tuple([sampleRequestSchema]),
 } satisfies { [K in keyof LayerlabApi]: z.ZodType<Parameters<LayerlabApi[K]>> };

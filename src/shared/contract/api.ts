@@ -3,7 +3,7 @@
  * Both transports (Electron IPC, browser-mode WebSocket) are generic over it;
  * adding an operation means touching this file, its schema below and the service.
  */
-import type { DatasetStatus, DownloadProgress } from './dataset';
+import type { DatasetStatus, DatasetSummary, DownloadProgress, ImportDatasetRequest, ImportProgress, ImportResult } from './dataset';
 import type { Design, DesignSummary } from './designs';
 import type { RunBundle } from '../reports/bundle';
 import type { SavedComparison } from './comparisons';
@@ -40,10 +40,20 @@ export interface LayerlabApi {
   listPresets(): Preset[];
   /** Where Fashion-MNIST was found, or which folders were searched and why it is missing. */
   datasetStatus(): DatasetStatus;
+  /** Every dataset: the built-in ones (found or downloadable) and the imported folders, with shape, classes and counts. */
+  listDatasets(): DatasetSummary[];
+  /** Import a folder of images (one subfolder per class) as a dataset, resized to one size; progress is pushed, what was skipped is answered. */
+  importDataset(request: ImportDatasetRequest): ImportResult;
+  /** Import an imported dataset's folder again with the same settings (after its files changed). */
+  reimportDataset(id: string): ImportResult;
+  /** Stop the import under way; nothing of it is kept. Answers whether one was running. */
+  cancelImport(): boolean;
+  /** Remove an imported dataset (its cached images; the source folder is not touched). Runs trained on it keep their records. */
+  deleteDataset(id: string): DatasetSummary[];
   /** Use the IDX files in a folder the user picked; the answer says whether they were found. */
   useDatasetFolder(folder: string): DatasetStatus;
-  /** Download Fashion-MNIST into the app's cache, checking every file's SHA-256 (progress is pushed). */
-  downloadDataset(): DatasetStatus;
+  /** Download a built-in dataset (Fashion-MNIST when none is named) into the app's cache, checking every file (progress is pushed). */
+  downloadDataset(id?: string): DatasetStatus;
   /** Stop the download under way, removing its partial files; answers once it has stopped, with what is now available. */
   cancelDownload(): DatasetStatus;
   /** Queue a training run; it starts as soon as no other run is training. */
@@ -108,8 +118,8 @@ export interface LayerlabApi {
   listDiffImages(request: DiffPageRequest): DiffPage;
   /** Pixels of some images, for thumbnails and the image viewer. */
   getImages(request: ImageRequest): ImagePixels;
-  /** Class balance of the training, validation and test images for a way of splitting the training images. */
-  datasetOverview(splitSpec: SplitSpec): DatasetOverview;
+  /** Class balance of the training, validation and test images for a way of splitting the training images (of Fashion-MNIST, or the dataset named). */
+  datasetOverview(splitSpec: SplitSpec, datasetId?: string): DatasetOverview;
   /** One page of a split's images (of one class), for the dataset browser. */
   listSamples(request: SampleRequest): SamplePage;
 }
@@ -130,6 +140,11 @@ export const API_METHODS = [
   'appInfo',
   'listPresets',
   'datasetStatus',
+  'listDatasets',
+  'importDataset',
+  'reimportDataset',
+  'cancelImport',
+  'deleteDataset',
   'useDatasetFolder',
   'downloadDataset',
   'cancelDownload',
@@ -204,7 +219,11 @@ export type LayerlabEvent =
   | { type: 'run-layer-stats'; runId: number; stats: LayerStat[] }
   | { type: 'run-progress'; progress: RunProgress }
   | { type: 'dataset-progress'; progress: DownloadProgress }
-  | { type: 'dataset-status'; status: DatasetStatus };
+  | { type: 'dataset-status'; status: DatasetStatus }
+  /** An image folder being imported. */
+  | { type: 'dataset-import-progress'; progress: ImportProgress }
+  /** The list of datasets changed (an import, a download, a removal). */
+  | { type: 'datasets-changed'; datasets: DatasetSummary[] };
 
 /** An error a service raises on purpose: its message is for the user. */
 export class UserError extends Error {

@@ -112,6 +112,8 @@ export interface ImagePixels {
   split: ImageSplit;
   width: number;
   height: number;
+  /** Bytes per pixel in each image's base64 (1 grayscale, 3 RGB interleaved); 1 when absent. */
+  channels?: number;
   images: { index: number; label: number; base64: string }[];
 }
 

@@ -1,12 +1,38 @@
 /** Schemas of the contract's request arguments, checked before a service sees a call from another process. */
 import { z } from 'zod';
-import { DATASET_IDS } from '../model/training-config';
+import { DATASET_ID_PATTERN } from '../model/training-config';
 import { modelSpecSchema, trainingConfigSchema } from '../model/schemas';
+
+export const datasetIdSchema = z
+  .string({ error: 'a dataset id is text' })
+  .regex(DATASET_ID_PATTERN, { error: "a dataset id is fashion-mnist, mnist, kmnist, cifar-10 or folder-<12 hex digits> (see 'datasets')" });
+
+export const importDatasetSchema = z.strictObject({
+  folder: z.string({ error: 'folder must be a path' }).min(1, { error: 'folder must not be empty' }).max(4096),
+  name: z
+    .string({ error: 'name must be text' })
+    .trim()
+    .min(1, { error: 'the dataset needs a name' })
+    .max(100, { error: 'name must be at most 100 characters' }),
+  size: z.tuple(
+    [
+      z.number().int().min(8, { error: 'images must be at least 8×8' }).max(256, { error: 'images must be at most 256×256' }),
+      z.number().int().min(8, { error: 'images must be at least 8×8' }).max(256, { error: 'images must be at most 256×256' }),
+    ],
+    { error: 'size is [height, width]' },
+  ),
+  channels: z.union([z.literal(1), z.literal(3)], { error: 'channels is 1 (grayscale) or 3 (RGB)' }),
+  testSplit: z
+    .number({ error: 'test split must be a number' })
+    .min(0.05, { error: 'test split must be at least 0.05' })
+    .max(0.5, { error: 'test split must be at most 0.5' })
+    .optional(),
+});
 
 export const startRunSchema = z.strictObject({
   name: z.string().trim().max(200, { error: 'name must be at most 200 characters' }).optional(),
   presetId: z.string().max(100).nullable().optional(),
-  datasetId: z.enum(DATASET_IDS).optional(),
+  datasetId: datasetIdSchema.optional(),
   model: modelSpecSchema,
   config: trainingConfigSchema,
   /** "Train again with this fix": the run it comes from and the finding it addresses. */
@@ -125,8 +151,8 @@ export const savePdfSchema = z.strictObject({
 });
 export type SavePdfRequest = z.infer<typeof savePdfSchema>;
 
-const CLASS_MESSAGE = { error: 'a class is a whole number from 0 to 9' };
-const classSchema = z.number(CLASS_MESSAGE).int(CLASS_MESSAGE).min(0, CLASS_MESSAGE).max(9, CLASS_MESSAGE);
+const CLASS_MESSAGE = { error: 'a class is a whole number from 0 to 999' };
+const classSchema = z.number(CLASS_MESSAGE).int(CLASS_MESSAGE).min(0, CLASS_MESSAGE).max(999, CLASS_MESSAGE);
 const offsetSchema = z
   .number({ error: 'offset must be a number' })
   .int({ error: 'offset must be a whole number' })
@@ -169,7 +195,7 @@ export const splitSpecSchema = z.strictObject({
     .number({ error: 'limit must be a number' })
     .int({ error: 'limit must be a whole number' })
     .min(1, { error: 'limit must be at least 1' })
-    .max(60_000, { error: 'limit must be at most 60,000 (the training images)' })
+    .max(1_000_000, { error: 'limit must be at most 1,000,000' })
     .nullable(),
   validationSplit: z
     .number({ error: 'validation split must be a number' })
@@ -182,6 +208,8 @@ export const imageRequestSchema = z
     split: imageSplitSchema,
     indexes: z.array(imageIndexSchema).max(500, { error: 'at most 500 images at once' }),
     splitSpec: splitSpecSchema.optional(),
+    /** The dataset the images are from (Fashion-MNIST when absent). */
+    datasetId: datasetIdSchema.optional(),
   })
   .refine((r) => r.split === 'test' || r.splitSpec, { error: 'the train and validation images need a splitSpec (limit and validation split)' });
 
@@ -192,5 +220,6 @@ export const sampleRequestSchema = z
     offset: offsetSchema.optional(),
     limit: pageLimitSchema.optional(),
     splitSpec: splitSpecSchema.optional(),
+    datasetId: datasetIdSchema.optional(),
   })
   .refine((r) => r.split === 'test' || r.splitSpec, { error: 'the train and validation images need a splitSpec (limit and validation split)' });

@@ -68,11 +68,18 @@ export interface BatchLoss {
 /** What was trained on: enough to rebuild the exact split. */
 export interface DatasetInfo {
   id: DatasetId;
-  /** Folder the IDX files were read from. */
+  /** Folder the files were read from. */
   source: string;
   trainCount: number;
   validationCount: number;
   testCount: number;
+  /** The dataset's name ("Fashion-MNIST", an imported folder's name); absent in runs recorded before datasets had names. */
+  name?: string;
+  /** SHA-256 of the dataset's content (DatasetMeta.hash). */
+  hash?: string;
+  /** One image: [height, width, channels]. */
+  shape?: [number, number, number];
+  classNames?: string[];
 }
 
 /** Where training ran: backend and library versions, machine. */

@@ -51,9 +51,13 @@ export const DEFAULT_CONFIG: TrainingConfig = {
   seed: 42,
 };
 
-/** Identifies a dataset the app can train on. */
-export const DATASET_IDS = ['fashion-mnist'] as const;
-export type DatasetId = (typeof DATASET_IDS)[number];
+/** The datasets Layerlab knows (downloaded on request, or found on disk). */
+export const BUILTIN_DATASET_IDS = ['fashion-mnist', 'mnist', 'kmnist', 'cifar-10'] as const;
+export type BuiltinDatasetId = (typeof BUILTIN_DATASET_IDS)[number];
+/** A dataset the app can train on: a built-in one's id, or 'folder-' and 12 hex digits for an imported folder of images. */
+export type DatasetId = string;
+export const DATASET_ID_PATTERN = /^(fashion-mnist|mnist|kmnist|cifar-10|folder-[0-9a-f]{12})$/;
+export const DEFAULT_DATASET_ID = 'fashion-mnist';
 
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top',
