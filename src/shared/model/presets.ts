@@ -1,3 +1,4 @@
+import { checkModelForDataset, type DatasetFitTarget } from './dataset-fit';
 import type { Activation, ModelSpec } from './model-spec';
 import { DEFAULT_CONFIG, type TrainingConfig } from './training-config';
 
@@ -50,4 +51,9 @@ export const PRESETS: readonly Preset[] = [
 
 export function findPreset(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);
+}
+
+/** Whether the preset's network trains on the dataset as it is (no problem for that image size and class count). */
+export function presetFits(preset: Preset, target: DatasetFitTarget): boolean {
+  return checkModelForDataset(preset.model, target).problems.length === 0;
 }

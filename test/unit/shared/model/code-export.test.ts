@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kerasScript, tfjsScript } from '../../../../src/shared/model/code-export';
+import { kerasScript, tfjsScript, type ScriptDataset } from '../../../../src/shared/model/code-export';
 import { summarizeModel } from '../../../../src/shared/model/model-math';
 import type { ModelSpec } from '../../../../src/shared/model/model-spec';
 import { findPreset } from '../../../../src/shared/model/presets';
@@ -170,5 +170,112 @@ describe('tfjsScript', () => {
     // tfjs's fit shuffles with Math.random: the figure varies from run to run, but stays well above chance (0.1).
     expect(accuracy).toBeGreaterThan(0.25);
     expect(accuracy).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('scripts for a run on another dataset', () => {
+  const cifar: ScriptDataset = {
+    id: 'cifar-10',
+    name: 'CIFAR-10',
+    shape: [32, 32, 3],
+    classNames: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
+  };
+  const shapes: ScriptDataset = {
+    id: 'folder-0123456789ab',
+    name: "Tom's shapes",
+    shape: [24, 20, 3],
+    classNames: ['circle', 'square', 'triangle'],
+    folder: '/home/tom/shapes',
+    testSplit: 0.25,
+  };
+  const cnn = (inputShape: number[], classes: number): ModelSpec => ({
+    ...CNN,
+    inputShape,
+    layers: CNN.layers.map((l, i) => (i === CNN.layers.length - 1 ? { type: 'Dense', units: classes, activation: 'softmax' } : l)),
+  });
+
+  it('CIFAR-10 in Keras: keras.datasets.cifar10, 32×32×3 input, 10 classes', () => {
+    const script = kerasScript(cnn([32, 32, 3], 10), config, { dataset: cifar });
+    expect(script).toContain('keras.datasets.cifar10.load_data()');
+    expect(script).not.toContain('fashion_mnist');
+    expect(script).toContain('INPUT_SHAPE = (32, 32, 3)\n');
+    expect(script).toContain('NUM_CLASSES = 10\n');
+    expect(script).toContain('(None: all 50,000)');
+    expect(script).toContain('same network and training settings in Keras, on CIFAR-10.');
+  });
+
+  it('an imported folder in Keras: image_dataset_from_directory with its size, colour, classes and split', () => {
+    const script = kerasScript(cnn([24, 20, 3], 3), config, { dataset: shapes, title: 'Shapes run' });
+    expect(script).toContain('IMAGE_FOLDER = "/home/tom/shapes"');
+    expect(script).toContain('keras.utils.image_dataset_from_directory(');
+    expect(script).toContain('image_size=(24, 20),');
+    expect(script).toContain('color_mode="rgb",');
+    expect(script).toContain('CLASS_NAMES = ["circle", "square", "triangle"]');
+    expect(script).toContain('TEST_SPLIT = 0.25 ');
+    expect(script).toContain('load_images(IMAGE_FOLDER, "training")');
+    expect(script).toContain('load_images(IMAGE_FOLDER, "validation")');
+    expect(script).toContain('INPUT_SHAPE = (24, 20, 3)\n');
+    expect(script).toContain('NUM_CLASSES = 3\n');
+    expect(script).not.toContain('fashion_mnist');
+    const gray = kerasScript(cnn([24, 20, 1], 3), config, { dataset: { ...shapes, shape: [24, 20, 1], testSplit: null } });
+    expect(gray).toContain('color_mode="grayscale",');
+    expect(gray).toContain('load_images(os.path.join(IMAGE_FOLDER, "train"))');
+    expect(gray).toContain('load_images(os.path.join(IMAGE_FOLDER, "test"))');
+    expect(gray).toContain('\nimport os\n');
+  });
+
+  it('MNIST by keras.datasets.mnist, or its IDX files from a folder; Kuzushiji-MNIST from its IDX files', () => {
+    const mnist: ScriptDataset = { id: 'mnist', name: 'MNIST', shape: [28, 28, 1], classNames: '0123456789'.split('') };
+    expect(kerasScript(CNN, config, { dataset: mnist })).toContain('keras.datasets.mnist.load_data()');
+    const local = kerasScript(CNN, config, { dataset: { ...mnist, folder: '/data/mnist' } });
+    expect(local).toContain('DATA_FOLDER = "/data/mnist"');
+    expect(local).toContain('load_idx("train-images-idx3-ubyte.gz")');
+    const kmnist = kerasScript(CNN, config, { dataset: { ...mnist, id: 'kmnist', name: 'Kuzushiji-MNIST', folder: '/cache/kmnist' } });
+    expect(kmnist).toContain('DATA_FOLDER = "/cache/kmnist"');
+    expect(kmnist).not.toContain('load_data()');
+    // No folder known: the script asks for one.
+    expect(kerasScript(CNN, config, { dataset: { ...mnist, id: 'kmnist', name: 'Kuzushiji-MNIST' } })).toContain('DATA_FOLDER = sys.argv[1]');
+  });
+
+  it.skipIf(!hasPython)('is valid Python for each dataset', () => {
+    pyCompile('cifar.py', kerasScript(cnn([32, 32, 3], 10), config, { dataset: cifar }));
+    pyCompile('folder.py', kerasScript(cnn([24, 20, 3], 3), config, { dataset: shapes }));
+    pyCompile('folder_tt.py', kerasScript(cnn([24, 20, 3], 3), config, { dataset: { ...shapes, testSplit: null, folder: undefined } }));
+    pyCompile('folder_0.py', kerasScript(cnn([24, 20, 3], 3), config, { dataset: { ...shapes, testSplit: 0 } }));
+    const kmnist: ScriptDataset = { id: 'kmnist', name: 'Kuzushiji-MNIST', shape: [28, 28, 1], classNames: '0123456789'.split('') };
+    pyCompile('kmnist.py', kerasScript(CNN, config, { dataset: kmnist }));
+    pyCompile('kmnist_local.py', kerasScript(CNN, config, { dataset: { ...kmnist, folder: '/x' } }));
+  });
+
+  it('TensorFlow.js: CIFAR-10 from its binary batches, an imported folder by decoding its images; valid ES modules', () => {
+    const c = tfjsScript(cnn([32, 32, 3], 10), config, { dataset: { ...cifar, folder: '/cache/cifar-10' } });
+    expect(c).toContain("const FOLDER = process.argv[2] ?? '/cache/cifar-10';");
+    expect(c).toContain("'data_batch_5.bin'");
+    expect(c).toContain("load(['test_batch.bin'], null)");
+    expect(c).toContain('const INPUT_SHAPE = [32, 32, 3];');
+    expect(c).toContain('const NUM_CLASSES = 10;');
+    expect(c).not.toContain('idx3-ubyte');
+    nodeCheck('cifar.mjs', c);
+    const f = tfjsScript(cnn([24, 20, 3], 3), config, { dataset: shapes });
+    expect(f).toContain("const FOLDER = process.argv[2] ?? '/home/tom/shapes';");
+    expect(f).toContain("const CLASS_NAMES = ['circle', 'square', 'triangle'];");
+    expect(f).toContain('const SIZE = [24, 20];');
+    expect(f).toContain('const CHANNELS = 3;');
+    expect(f).toContain('const TEST_SPLIT = 0.25;');
+    expect(f).toContain('tf.node.decodeImage(');
+    expect(f).toContain('const NUM_CLASSES = 3;');
+    nodeCheck('folder.mjs', f);
+    const noFolder = tfjsScript(CNN, config, {
+      dataset: { id: 'kmnist', name: 'Kuzushiji-MNIST', shape: [28, 28, 1], classNames: '0123456789'.split('') },
+    });
+    expect(noFolder).toContain('process.exit(2)');
+    nodeCheck('kmnist.mjs', noFolder);
+    nodeCheck('folder_tt.mjs', tfjsScript(cnn([24, 20, 3], 3), config, { dataset: { ...shapes, testSplit: null } }));
+  });
+
+  it('a run on Fashion-MNIST given as a dataset writes the same script as before', () => {
+    const fashion: ScriptDataset = { id: 'fashion-mnist', name: 'Fashion-MNIST', shape: [28, 28, 1], classNames: [] };
+    expect(kerasScript(CNN, config, { dataset: fashion })).toBe(kerasScript(CNN, config));
+    expect(tfjsScript(CNN, config, { dataset: fashion })).toBe(tfjsScript(CNN, config));
   });
 });
