@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -271,6 +271,40 @@ describe('scripts for a run on another dataset', () => {
     expect(noFolder).toContain('process.exit(2)');
     nodeCheck('kmnist.mjs', noFolder);
     nodeCheck('folder_tt.mjs', tfjsScript(cnn([24, 20, 3], 3), config, { dataset: { ...shapes, testSplit: null } }));
+  });
+
+  it('runs: the CIFAR-10 script reads batch files (label byte, then red, green, blue planes) and learns colours (pure-JS tfjs)', () => {
+    // Written byte by byte: class 0 red images, class 1 blue ones, in cifar-10-batches-bin as the archive extracts.
+    const data = mkdtempSync(join(dir, 'cifar-'));
+    const batches = join(data, 'cifar-10-batches-bin');
+    mkdirSync(batches);
+    const batch = (records: number) => {
+      const bytes = Buffer.alloc(records * 3073);
+      for (let i = 0; i < records; i++) {
+        const label = i % 2;
+        bytes[i * 3073] = label;
+        bytes.fill(200, i * 3073 + 1 + (label === 0 ? 0 : 2048), i * 3073 + 1 + (label === 0 ? 1024 : 3072));
+      }
+      return bytes;
+    };
+    for (let b = 1; b <= 5; b++) writeFileSync(join(batches, `data_batch_${b}.bin`), batch(20));
+    writeFileSync(join(batches, 'test_batch.bin'), batch(30));
+    const spec: ModelSpec = { inputShape: [32, 32, 3], layers: [{ type: 'Flatten' }, { type: 'Dense', units: 10, activation: 'softmax' }] };
+    const script = tfjsScript(spec, { ...DEFAULT_CONFIG, epochs: 3, batchSize: 10, validationSplit: 0.2 }, { dataset: cifar }).replace(
+      "'@tensorflow/tfjs-node'",
+      "'@tensorflow/tfjs'",
+    );
+    const runDir = mkdtempSync(join(dir, 'run-'));
+    symlinkSync(resolve(__dirname, '../../../../node_modules'), join(runDir, 'node_modules'));
+    writeFileSync(join(runDir, 'train.mjs'), script);
+    const out = execFileSync(process.execPath, [join(runDir, 'train.mjs'), data], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out).toContain(`Total params: ${summarizeModel(spec, 10, 3072).totalParams}`);
+    expect(out).toMatch(/epoch 3: loss \d\.\d{4}/);
+    expect(Number(/Test accuracy: (\d\.\d{4})/.exec(out)?.[1])).toBeGreaterThan(0.9);
+    // Without a folder, it says what to give.
+    const missing = spawnSync(process.execPath, [join(runDir, 'train.mjs')], { encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("Give the folder with CIFAR-10's binary batches");
   });
 
   it('a run on Fashion-MNIST given as a dataset writes the same script as before', () => {
