@@ -240,11 +240,12 @@ export async function loadFashionMnist(folder: string, opts: LoadOptions = {}): 
 }
 
 function slice(set: ImageSet, from: number, to: number): ImageSet {
-  const pixels = set.rows * set.cols;
+  const pixels = set.rows * set.cols * (set.channels ?? 1);
   return {
     count: to - from,
     rows: set.rows,
     cols: set.cols,
+    ...(set.channels !== undefined ? { channels: set.channels } : {}),
     images: set.images.subarray(from * pixels, to * pixels),
     labels: set.labels.subarray(from, to),
   };

@@ -13,9 +13,12 @@ export function scaleInto(out: Float32Array, offset: number, pixels: Uint8Array)
   for (let i = 0; i < n; i++) out[offset + i] = pixels[i] * PIXEL_SCALE;
 }
 
-/** Images [from, to) of a set as floats in [0, 1], in a new array. */
+/** The values of one image: rows × cols × channels (1 when the set says none). */
+export const pixelCount = (set: Pick<ImageSet, 'rows' | 'cols' | 'channels'>): number => set.rows * set.cols * (set.channels ?? 1);
+
+/** Images [from, to) of a set as floats in [0, 1], in a new array (HWC, as the bytes are). */
 export function pixelFloats(set: ImageSet, from = 0, to = set.count): Float32Array {
-  const size = set.rows * set.cols;
+  const size = pixelCount(set);
   const out = new Float32Array((to - from) * size);
   scaleInto(out, 0, set.images.subarray(from * size, to * size));
   return out;

@@ -1,6 +1,6 @@
 /**
  * A completed run's saved model, read back from its folder and run over a whole
- * split: the ten class probabilities of every image, for the evaluation the main
+ * split: the class probabilities of every image, for the evaluation the main
  * side caches. tfjs's file:// loader needs tfjs-node, which is not everywhere
  * Layerlab runs, hence the small IOHandler here (the reading half of save-model.ts).
  */
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { pixelFloats } from '../data/pixels';
 import type { ImageSet } from '../data/types';
-import { forwardPass, NUM_CLASSES, sampleShape } from './forward';
+import { classCount, forwardPass, sampleShape } from './forward';
 import { MODEL_JSON_FILE } from './save-model';
 
 /** Images per forward pass: the same chunk as the test evaluation after training, so the arithmetic is the same. */
@@ -50,13 +50,14 @@ export async function loadSavedModel(runId: number, dir: string): Promise<tf.Lay
 }
 
 /**
- * The ten class probabilities of every image of `set` (n×10, row-major), in inference
+ * The class probabilities of every image of `set` (n × the model's output units, row-major), in inference
  * mode through the same forward pass as training's evaluation: the softmax of its logits.
  */
 export async function predictProbabilities(model: tf.LayersModel, set: ImageSet, chunk = PREDICT_CHUNK): Promise<Float32Array> {
   const shape = sampleShape(model, set);
   const forward = forwardPass(model);
-  const probabilities = new Float32Array(set.count * NUM_CLASSES);
+  const classes = classCount(model);
+  const probabilities = new Float32Array(set.count * classes);
   for (let start = 0; start < set.count; start += chunk) {
     const n = Math.min(chunk, set.count - start);
     const out = tf.tidy(() => {
@@ -66,10 +67,10 @@ export async function predictProbabilities(model: tf.LayersModel, set: ImageSet,
     });
     const values = (await out.data()) as Float32Array;
     out.dispose();
-    if (values.length !== n * NUM_CLASSES) {
-      throw new ModelFileError(`The model gives ${values.length / n} outputs per image; evaluation needs ${NUM_CLASSES} class probabilities`);
+    if (values.length !== n * classes) {
+      throw new ModelFileError(`The model gives ${values.length / n} outputs per image; evaluation needs ${classes} class probabilities`);
     }
-    probabilities.set(values, start * NUM_CLASSES);
+    probabilities.set(values, start * classes);
     // Keep the process responsive (IPC) during a long evaluation.
     await new Promise((r) => setImmediate(r));
   }

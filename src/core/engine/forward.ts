@@ -1,12 +1,13 @@
 /** The forward pass and the loss training minimises, and evaluation with them. */
 import * as tf from '@tensorflow/tfjs';
-import { pixelFloats } from '../data/pixels';
+import { pixelCount, pixelFloats } from '../data/pixels';
 import type { ImageSet } from '../data/types';
 import { regularizationLoss } from './build-model';
 import { TrainingSetupError } from './errors';
 
 /** Keras's backend epsilon: probabilities (when there are no logits) are clipped to [ε, 1 − ε] before the log. */
 const EPSILON = 1e-7;
+/** Fashion-MNIST's class count: the default where a run names no other dataset. A run's own count is its model's output units (classCount). */
 export const NUM_CLASSES = 10;
 /** Images per forward pass when evaluating: large enough to be fast, small enough to stay light. */
 const EVAL_CHUNK = 1000;
@@ -115,14 +116,50 @@ export function argMax(row: Float32Array | Int32Array | Uint8Array, offset: numb
   return best;
 }
 
-/** The shape of one input sample the model takes; an error for the user when the images do not fit it. */
+/** The classes a model tells apart: the units of its output (the last dimension), one probability each. */
+export function classCount(model: tf.LayersModel): number {
+  const shape = model.outputs[0].shape;
+  const units = shape[shape.length - 1];
+  if (shape.length !== 2 || units == null || units < 1) {
+    throw new TrainingSetupError(`The model's output has shape (${shape.slice(1).join(', ')}); a classifier's output is one unit per class`);
+  }
+  return units;
+}
+
+/** An image's shape in words: "28×28" (grayscale) or "32×32×3". */
+export function imageShapeText(set: ImageSet): string {
+  const channels = set.channels ?? 1;
+  return channels === 1 ? `${set.rows}×${set.cols}` : `${set.rows}×${set.cols}×${channels}`;
+}
+
+/**
+ * The shape of one input sample the model takes; an error for the user when the images do not fit
+ * it. The images' HWC bytes go in as they are: a [h, w, c] input takes an h×w×c image, and so does
+ * any input of as many values (a [h, w] input an h×w grayscale image, a flat [h·w·c] input any image).
+ */
 export function sampleShape(model: tf.LayersModel, set: ImageSet): number[] {
   const shape = model.inputs[0].shape.slice(1) as number[];
   const size = shape.reduce((a, b) => a * b, 1);
-  if (size !== set.rows * set.cols) {
-    throw new TrainingSetupError(`The model expects inputs of shape (${shape.join(', ')}) but the images are ${set.rows}×${set.cols}`);
+  if (size !== pixelCount(set)) {
+    throw new TrainingSetupError(`The model expects inputs of shape (${shape.join(', ')}) but the images are ${imageShapeText(set)}`);
   }
   return shape;
+}
+
+/**
+ * That the model's output has one unit per class of the images: an error for the user when a label
+ * is beyond it (it would be no class the model can predict). Returns the class count.
+ */
+export function checkClasses(model: tf.LayersModel, sets: readonly ImageSet[]): number {
+  const classes = classCount(model);
+  let top = -1;
+  for (const set of sets) for (let i = 0; i < set.labels.length; i++) if (set.labels[i] > top) top = set.labels[i];
+  if (top >= classes) {
+    throw new TrainingSetupError(
+      `The model's output has ${classes} unit${classes === 1 ? '' : 's'} but the images have ${top + 1} classes (labels up to ${top}); set the last layer to ${top + 1} units`,
+    );
+  }
+  return classes;
 }
 
 /** Mean categorical cross-entropy and accuracy over a whole set, in inference mode (Dropout off, BatchNormalization on its moving statistics). */

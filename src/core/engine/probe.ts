@@ -5,10 +5,10 @@
  * small for the weights).
  */
 import * as tf from '@tensorflow/tfjs';
-import { pixelFloats } from '../data/pixels';
+import { pixelCount, pixelFloats } from '../data/pixels';
 import type { ImageSet } from '../data/types';
 import type { LayerStat } from '../../shared/contract/runs';
-import { type Forward, forwardPass, NUM_CLASSES, sampleShape, trainingLoss } from './forward';
+import { classCount, type Forward, forwardPass, sampleShape, trainingLoss } from './forward';
 import { epochOrder } from './shuffle';
 
 /** Images in the probe batch. */
@@ -28,7 +28,7 @@ const BOUNDED = new Set(['sigmoid', 'softmax', 'tanh']);
  */
 export function chooseProbe(set: ImageSet, seed: number): ImageSet {
   const count = Math.min(PROBE_SIZE, set.count);
-  const pixels = set.rows * set.cols;
+  const pixels = pixelCount(set);
   const order = epochOrder(set.count, seed, 0);
   const images = new Uint8Array(count * pixels);
   const labels = new Uint8Array(count);
@@ -37,7 +37,7 @@ export function chooseProbe(set: ImageSet, seed: number): ImageSet {
     images.set(set.images.subarray(index * pixels, (index + 1) * pixels), i * pixels);
     labels[i] = set.labels[index];
   }
-  return { count, rows: set.rows, cols: set.cols, images, labels };
+  return { count, rows: set.rows, cols: set.cols, ...(set.channels !== undefined ? { channels: set.channels } : {}), images, labels };
 }
 
 interface WatchedLayer {
@@ -121,10 +121,11 @@ export class LayerProbe {
     this.forward = forwardPass(model);
     this.watched = watchedLayers(model);
     this.variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const oneHot = new Float32Array(probe.count * NUM_CLASSES);
-    probe.labels.forEach((label, i) => (oneHot[i * NUM_CLASSES + label] = 1));
+    const classes = classCount(model);
+    const oneHot = new Float32Array(probe.count * classes);
+    probe.labels.forEach((label, i) => (oneHot[i * classes + label] = 1));
     this.xs = tf.tensor(pixelFloats(probe), [probe.count, ...shape]);
-    this.ys = tf.tensor2d(oneHot, [probe.count, NUM_CLASSES]);
+    this.ys = tf.tensor2d(oneHot, [probe.count, classes]);
   }
 
   /**

@@ -93,8 +93,9 @@ export type FromTrainer =
    */
   | { type: 'finished'; status: 'completed' | 'cancelled' | 'paused'; stopReason?: string | null; peakRssBytes?: number }
   /**
-   * An evaluate job's answer: the split's labels (one byte each) and the model's ten class
-   * probabilities per image (Float32, n×10 row-major), both base64 so any IPC carries them.
+   * An evaluate job's answer: the split's labels (one byte each) and the model's class
+   * probabilities per image (Float32, n × classes row-major: ten for Fashion-MNIST, one per
+   * output unit of the model; the length over `count` says how many), both base64 so any IPC carries them.
    * The last message; answered with 'ack'.
    */
   | { type: 'evaluated'; count: number; backend: string; labelsBase64: string; probabilitiesBase64: string; seconds: number }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { PIXEL_SCALE } from '../data/pixels';
+import { PIXEL_SCALE, pixelCount } from '../data/pixels';
 import type { ImageSet, TrainValidationSplit } from '../data/types';
 import type { EpochMetrics, LayerStat } from '../../shared/contract/runs';
 import type { TrainingConfig } from '../../shared/model/training-config';
@@ -8,7 +8,7 @@ import { disposeOptimizer, dropoutCalls, makeOptimizer, restoreDropoutCalls } fr
 import { type CheckpointState, checkCheckpointFits, type EpochProgress, tensorData, toTensor } from './checkpoint';
 import { BestWeights, EarlyStopper, stopReasonText } from './early-stopping';
 import { TrainingDivergedError, TrainingSetupError } from './errors';
-import { argMax, evaluate, type Evaluation, forwardPass, NUM_CLASSES, sampleShape, trainingLoss } from './forward';
+import { argMax, checkClasses, evaluate, type Evaluation, forwardPass, sampleShape, trainingLoss } from './forward';
 import { DataParallel, parallelThreads } from './parallel/data-parallel';
 import { chooseProbe, LayerProbe } from './probe';
 import { epochOrder } from './shuffle';
@@ -139,7 +139,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const yieldEvery = Math.max(1, Math.floor(opts.yieldEvery ?? 1));
   const set = data.train;
   const shape = sampleShape(model, set);
-  const pixels = set.rows * set.cols;
+  // One output unit per class: the one-hot labels are as wide as the model's output.
+  const classes = checkClasses(model, opts.test ? [set, data.validation, opts.test] : [set, data.validation]);
+  const pixels = pixelCount(set);
   const images = set.images;
   const batchSize = config.batchSize;
   const batches = Math.ceil(set.count / batchSize);
@@ -157,7 +159,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   // One buffer each for a batch of images and labels, refilled every batch.
   const xBuffer = new Float32Array(batchSize * pixels);
-  const yBuffer = new Float32Array(batchSize * NUM_CLASSES);
+  const yBuffer = new Float32Array(batchSize * classes);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const forward = forwardPass(model);
   const optimizer = opts.optimizer ?? makeOptimizer(config);
@@ -304,14 +306,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
         const from = b * batchSize;
         const n = Math.min(batchSize, set.count - from);
-        yBuffer.fill(0, 0, n * NUM_CLASSES);
+        yBuffer.fill(0, 0, n * classes);
         for (let i = 0; i < n; i++) {
           const index = order[from + i];
           // Bytes to [0, 1] here, a batch at a time: the sets stay bytes (a quarter of the memory).
           const source = index * pixels;
           const target = i * pixels;
           for (let k = 0; k < pixels; k++) xBuffer[target + k] = images[source + k] * PIXEL_SCALE;
-          yBuffer[i * NUM_CLASSES + set.labels[index]] = 1;
+          yBuffer[i * classes + set.labels[index]] = 1;
         }
         if (helper || dense) {
           // Half the batch on each thread, one optimizer step here (see parallel/data-parallel.ts), or Layerlab's kernels (kernels/dense-step.ts).
@@ -328,7 +330,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           continue;
         }
         const xs = tf.tensor(xBuffer.subarray(0, n * pixels), [n, ...shape]);
-        const ys = tf.tensor2d(yBuffer.subarray(0, n * NUM_CLASSES), [n, NUM_CLASSES]);
+        const ys = tf.tensor2d(yBuffer.subarray(0, n * classes), [n, classes]);
         let outputs: tf.Tensor | undefined;
         let lossTensor: tf.Scalar | null = null;
         try {
@@ -346,7 +348,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           const loss = (await lossTensor!.data())[0];
           if (!Number.isFinite(loss)) throw divergedError(epoch, number, batches, loss, config.learningRate);
           const p = (await outputs!.data()) as Float32Array;
-          for (let i = 0; i < n; i++) if (argMax(p, i * NUM_CLASSES, NUM_CLASSES) === argMax(yBuffer, i * NUM_CLASSES, NUM_CLASSES)) correct++;
+          for (let i = 0; i < n; i++) if (argMax(p, i * classes, classes) === argMax(yBuffer, i * classes, classes)) correct++;
           lossSum += loss * n;
           seen += n;
           opts.onBatch?.({ epoch, batch: number, batches, loss: lossSum / seen, batchLoss: loss });

@@ -5,7 +5,11 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { findFashionMnistFiles, loadFashionMnist, loadFashionMnistSet, splitTrainValidation } from '../data/fashion-mnist';
+import { datasetFilesOf, datasetInfoOf, loadDatasetRef } from '../data/dataset-load';
+import { loadFashionMnistSet, splitTrainValidation } from '../data/fashion-mnist';
+import type { DatasetMeta } from '../data/types';
+import type { ModelSpec } from '../../shared/model/model-spec';
+import { checkModelForDataset, fitTargetOf } from '../../shared/model/dataset-fit';
 import { summarizeModel } from '../../shared/model/model-math';
 import { selectBackend } from './backend';
 import { buildModel, disposeOptimizer, makeOptimizer } from './build-model';
@@ -81,17 +85,36 @@ interface JobEnd {
   stopReason: string | null;
 }
 
-async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEnd> {
-  const problems = summarizeModel(job.model).problems;
-  if (problems.length > 0) throw new TrainingSetupError(`The model cannot be trained: ${problems[0].message}`);
+/** That the network fits the dataset's images and classes: a TrainingSetupError saying what is wrong and what to change otherwise. */
+function checkModelFits(spec: ModelSpec, meta: DatasetMeta): void {
+  const [problem] = checkModelForDataset(spec, fitTargetOf(meta)).problems;
+  if (!problem) return;
+  // "…; use the input shape (32, 32, 3)": the change the editor's Fix button makes, in words.
+  const fix = problem.fix ? `; ${problem.fix.label.charAt(0).toLowerCase()}${problem.fix.label.slice(1)}` : '';
+  throw new TrainingSetupError(`The model cannot be trained: ${problem.message}${fix}`);
+}
 
-  // The backend starts (wasm compiles) and the model is built while the data loads: both wait mostly on other threads.
+async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEnd> {
+  const ref = job.dataset ?? null;
+  // Without a dataset, Fashion-MNIST: the model is checked before anything loads, as it always was.
+  if (ref === null) {
+    const problems = summarizeModel(job.model).problems;
+    if (problems.length > 0) throw new TrainingSetupError(`The model cannot be trained: ${problems[0].message}`);
+  }
+
+  // The backend starts (wasm compiles) while the data loads: both wait mostly on other threads. The model is
+  // built once the data says it fits (a named dataset's shape and classes are known only then).
+  const loading = loadDatasetRef(ref, job.datasetFolder).then((loaded) => {
+    if (ref !== null) checkModelFits(job.model, loaded.meta);
+    return loaded;
+  });
   const [{ backend, versions, model }, dataset] = await Promise.all([
-    selectBackendForJob().then((selected) => {
+    selectBackendForJob().then(async (selected) => {
       hooks.inTensorflow(selected.backend);
+      if (ref !== null) await loading;
       return { ...selected, model: buildModel(job.model, job.config.seed) };
     }),
-    loadFashionMnist(job.datasetFolder),
+    loading,
   ]);
   const data = splitTrainValidation(dataset.train, job.config);
   const batches = Math.ceil(data.train.count / job.config.batchSize);
@@ -104,7 +127,7 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
   // Built here (not by train) so that the provenance records the optimizer as built.
   const optimizer = makeOptimizer(job.config);
   try {
-    const datasetFiles = Object.values(findFashionMnistFiles(job.datasetFolder)).filter((f): f is string => f !== null);
+    const datasetFiles = datasetFilesOf(ref, job.datasetFolder);
     // Dense models train their steps on Layerlab's own SIMD kernels (kernels/dense-step.ts) unless LAYERLAB_KERNELS=tfjs. There
     // both cores work by default: each step measures whether two threads beat one and takes the faster, the figures the same bit
     // for bit (LAYERLAB_THREADS=1 keeps one). Other models train on one thread unless LAYERLAB_THREADS=2 asks for the
@@ -129,13 +152,17 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
         platform: `${process.platform}-${process.arch}`,
         cpus: cpuDescription(),
       },
-      dataset: {
-        id: 'fashion-mnist',
-        source: job.datasetFolder,
-        trainCount: data.train.count,
-        validationCount: data.validation.count,
-        testCount: dataset.test.count,
-      },
+      // A run without a dataset records Fashion-MNIST as such runs always have; a named dataset says what it is and its content hash.
+      dataset:
+        ref === null
+          ? {
+              id: 'fashion-mnist',
+              source: job.datasetFolder,
+              trainCount: data.train.count,
+              validationCount: data.validation.count,
+              testCount: dataset.test.count,
+            }
+          : datasetInfoOf(dataset.meta, data.train.count, data.validation.count, ref.folder),
       batchesPerEpoch: batches,
       provenance,
     });
@@ -210,15 +237,19 @@ async function selectBackendForJob(): Promise<Awaited<ReturnType<typeof selectBa
 /** A saved model over one split: the labels and the probabilities, for the main side to summarise and cache. */
 async function runEvaluation(job: EvaluateJob, hooks: JobHooks): Promise<FromTrainer> {
   const began = performance.now();
-  // Only the file the split is in, read while the backend starts and the model loads.
+  const ref = job.dataset ?? null;
+  // Fashion-MNIST: only the file the split is in. Either way read while the backend starts and the model loads.
+  const split = (train: Parameters<typeof splitTrainValidation>[0]) => splitTrainValidation(train, job).validation;
   const [{ backend, model }, set] = await Promise.all([
     selectBackendForJob().then(async (selected) => {
       hooks.inTensorflow(selected.backend);
       return { ...selected, model: await loadSavedModel(job.runId, job.modelDir) };
     }),
-    job.split === 'test'
-      ? loadFashionMnistSet(job.datasetFolder, 'test')
-      : loadFashionMnistSet(job.datasetFolder, 'train').then((train) => splitTrainValidation(train, job).validation),
+    ref === null
+      ? job.split === 'test'
+        ? loadFashionMnistSet(job.datasetFolder, 'test')
+        : loadFashionMnistSet(job.datasetFolder, 'train').then(split)
+      : loadDatasetRef(ref, job.datasetFolder).then((loaded) => (job.split === 'test' ? loaded.test : split(loaded.train))),
   ]);
   const probabilities = await predictProbabilities(model, set);
   model.dispose();

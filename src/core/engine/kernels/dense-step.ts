@@ -42,8 +42,8 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { TrainingSetupError } from '../errors';
 import { type FastAdam, isFastAdam } from '../adam';
-import { argMax, type Evaluation, NUM_CLASSES, rowLoss } from '../forward';
-import { scaleInto } from '../../data/pixels';
+import { argMax, type Evaluation, imageShapeText, rowLoss } from '../forward';
+import { pixelCount, scaleInto } from '../../data/pixels';
 import type { ImageSet } from '../../data/types';
 import { instantiate, kernelBytes, type Kernels, type SharedMemory, sharedMemory } from './assemble';
 import { MODE_BIAS, MODE_DRELU, MODE_DSIGMOID, MODE_DTANH, MODE_RELU } from './wat';
@@ -116,7 +116,7 @@ function planOf(model: tf.LayersModel): LayerPlan[] | string {
     width = units;
   }
   if (!softmax || layers.length === 0) return 'the model does not end in a softmax';
-  if (width !== NUM_CLASSES) return `the output has ${width} units, not ${NUM_CLASSES}`;
+  if (width < 2) return `the output has ${width} unit, not one per class`;
   const covered = new Set(layers.flatMap((l) => [l.kernel.name, ...(l.bias ? [l.bias.name] : [])]));
   const trainable = model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
   if (trainable.length !== covered.size || trainable.some((n) => !covered.has(n))) return 'weights outside the Dense layers';
@@ -524,7 +524,7 @@ export class DenseKernels {
     this.programRows = n;
   }
 
-  /** The loss, the classified-right count and every gradient for the first `n` images of `x` (n × inputs floats) and one-hot `y` (n × 10). */
+  /** The loss, the classified-right count and every gradient for the first `n` images of `x` (n × inputs floats) and one-hot `y` (n × the output's units). */
   gradients(x: Float32Array, y: Float32Array, n: number): StepGradients {
     if (this.closed) throw new Error('layerlab-simd kernels used after close');
     if (n < 1 || n > this.batchSize) throw new Error(`layerlab-simd: a batch of ${n} images (at most ${this.batchSize})`);
@@ -600,7 +600,7 @@ export class DenseKernels {
     if (this.closed) throw new Error('layerlab-simd kernels used after close');
     const { f32, layers: L } = this;
     const inputs = L[0].plan.inputs;
-    if (set.rows * set.cols !== inputs) throw new TrainingSetupError(`The model expects ${inputs} inputs but the images are ${set.rows}×${set.cols}`);
+    if (pixelCount(set) !== inputs) throw new TrainingSetupError(`The model expects ${inputs} inputs but the images are ${imageShapeText(set)}`);
     // With resident Adam the weights here are the model's (settle); otherwise they are read anew.
     if (!this.adam || !this.loaded) this.load();
     const last = L[L.length - 1];

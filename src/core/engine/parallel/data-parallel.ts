@@ -41,7 +41,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { TrainingSetupError } from '../errors';
-import { type Forward, NUM_CLASSES } from '../forward';
+import { classCount, type Forward } from '../forward';
 import { halfStep, type HalfStepResult } from './half-step';
 import { allocateShared, CTRL, JOB_QUIT, JOB_STEP, type LayoutSizes, parameterCount, readError, type SharedViews } from './layout';
 import type { WorkerInput } from './worker';
@@ -162,7 +162,7 @@ export class DataParallel {
       variableSizes: variables.map((v) => v.size),
       maxRows: helperRows(batchSize),
       pixels: shape.reduce((a, b) => a * b, 1),
-      classes: NUM_CLASSES,
+      classes: classCount(model),
     };
     const views = allocateShared(sizes);
     const input: WorkerInput = { buffer: views.buffer, sizes, topology: model.toJSON(null, false) as object, shape };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { argMax, type Forward, NUM_CLASSES, trainingLoss } from '../forward';
+import { argMax, classCount, type Forward, trainingLoss } from '../forward';
 
 export interface HalfStepResult {
   /** The loss training minimises, over these images alone (their mean cross-entropy plus the weight penalty). */
@@ -26,8 +26,9 @@ export function halfStep(
   offsets: readonly number[],
 ): HalfStepResult {
   const pixels = shape.reduce((a, b) => a * b, 1);
+  const classes = classCount(model);
   const xs = tf.tensor(x.subarray(0, rows * pixels), [rows, ...shape]);
-  const ys = tf.tensor2d(y.subarray(0, rows * NUM_CLASSES), [rows, NUM_CLASSES]);
+  const ys = tf.tensor2d(y.subarray(0, rows * classes), [rows, classes]);
   let outputs: tf.Tensor | undefined;
   let value: tf.Scalar | undefined;
   let computed: tf.NamedTensorMap = {};
@@ -40,7 +41,7 @@ export function halfStep(
     variables.forEach((v, i) => grads.set(computed[v.name].dataSync() as Float32Array, offsets[i]));
     const p = outputs!.dataSync() as Float32Array;
     let correct = 0;
-    for (let i = 0; i < rows; i++) if (argMax(p, i * NUM_CLASSES, NUM_CLASSES) === argMax(y, i * NUM_CLASSES, NUM_CLASSES)) correct++;
+    for (let i = 0; i < rows; i++) if (argMax(p, i * classes, classes) === argMax(y, i * classes, classes)) correct++;
     return { loss: value.dataSync()[0], correct };
   } finally {
     xs.dispose();
