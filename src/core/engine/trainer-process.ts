@@ -152,17 +152,8 @@ async function runJob(job: TrainJob, port: Port, hooks: JobHooks): Promise<JobEn
         platform: `${process.platform}-${process.arch}`,
         cpus: cpuDescription(),
       },
-      // A run without a dataset records Fashion-MNIST as such runs always have; a named dataset says what it is and its content hash.
-      dataset:
-        ref === null
-          ? {
-              id: 'fashion-mnist',
-              source: job.datasetFolder,
-              trainCount: data.train.count,
-              validationCount: data.validation.count,
-              testCount: dataset.test.count,
-            }
-          : datasetInfoOf(dataset.meta, data.train.count, data.validation.count, ref.folder),
+      // What the run trained on: id, name, content hash, image shape and class names, and the counts of its split.
+      dataset: datasetInfoOf(dataset.meta, data.train.count, data.validation.count, ref?.folder ?? job.datasetFolder),
       batchesPerEpoch: batches,
       provenance,
     });

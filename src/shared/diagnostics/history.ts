@@ -5,7 +5,7 @@
 import type { EpochMetrics, LayerStat, RunStatus } from '../contract/runs';
 import type { Activation, LayerSpec, ModelSpec } from '../model/model-spec';
 import type { TrainingConfig } from '../model/training-config';
-import { CHANCE_LOSS } from './thresholds';
+import { chanceLoss, NUM_CLASSES } from './thresholds';
 
 /** What the diagnostics need of a run (a RunDetail has all of it); any prefix of a run's epochs will do. */
 export interface RunHistory {
@@ -17,7 +17,12 @@ export interface RunHistory {
   layerStats: LayerStat[];
   status: RunStatus;
   error: string | null;
+  /** The dataset the run trained on: its class count sets what chance is (ten classes when absent, as Fashion-MNIST's). */
+  dataset?: { classNames?: string[] } | null;
 }
+
+/** The classes a run's network chooses among. */
+export const classCountOf = (run: Pick<RunHistory, 'dataset'>): number => run.dataset?.classNames?.length || NUM_CLASSES;
 
 /** The end-of-epoch probes (epoch 0 = before the first step), each sorted from input to output. */
 export function probesByEpoch(stats: LayerStat[]): Map<number, LayerStat[]> {
@@ -103,7 +108,9 @@ export function lossSeries(run: RunHistory): LossSeries {
   const at = new Map(run.epochs.map((e) => [e.epoch, validation ? e.valLoss! : e.loss]));
   const fromBaseline = validation ? run.baseline?.valLoss : run.baseline?.loss;
   const start =
-    fromBaseline !== null && fromBaseline !== undefined && Number.isFinite(fromBaseline) ? Math.min(fromBaseline, CHANCE_LOSS) : CHANCE_LOSS;
+    fromBaseline !== null && fromBaseline !== undefined && Number.isFinite(fromBaseline)
+      ? Math.min(fromBaseline, chanceLoss(classCountOf(run)))
+      : chanceLoss(classCountOf(run));
   return { which: validation ? 'validation' : 'training', start, at };
 }
 

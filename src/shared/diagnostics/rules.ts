@@ -17,6 +17,7 @@ import { FINDING_KINDS, type Finding, type FindingKind, type Severity, type Sugg
 import { addDropout, changeActivation, firstFix, lowerLearningRate, raiseLearningRate, stopEarly, switchToAdam } from './fixes';
 import {
   activationOf,
+  classCountOf,
   epochSpan,
   globalGradNorm,
   isSquashing,
@@ -41,7 +42,12 @@ interface Context {
   epochs: EpochMetrics[];
   probes: Map<number, LayerStat[]>;
   loss: LossSeries;
+  /** What knowing nothing gives among the run's classes. */
+  chance: { classes: number; loss: number; accuracyMax: number };
 }
+
+/** "ln 10 ≈ 2.303" for the run's class count. */
+const chanceText = (ctx: Context) => `ln ${ctx.chance.classes} ≈ ${ctx.chance.loss.toFixed(3)}`;
 
 /** Where a rule holds: the first epoch it held at, the last, and what it saw at the last. */
 interface Stretch<T> {
@@ -138,7 +144,7 @@ function vanishingGradients(ctx: Context): Finding | null {
       `The gradients vanish on their way back to the input: at epoch ${found.last} ${layerLabel(model, weakest.stat.layer)} gets ${ratio(weakest.ratio)} ` +
       `of the output layer's gradient${shrunk.length > 1 ? ` and ${layerList(shrunkLayers)} all get less than ${ratio(T.VANISHING_RATIO)}` : ''}, ` +
       `while the ${ctx.loss.which} loss barely moves (${num(at)} at epoch ${found.last}; ` +
-      `${ctx.loss.start === T.CHANCE_LOSS ? 'chance is ln 10 ≈ 2.303' : `it started at ${num(ctx.loss.start)}`}).${cause}`,
+      `${ctx.loss.start === ctx.chance.loss ? `chance is ${chanceText(ctx)}` : `it started at ${num(ctx.loss.start)}`}).${cause}`,
     evidence: {
       chart: 'gradients',
       fromEpoch: found.first - 1,
@@ -289,9 +295,10 @@ function diverged(ctx: Context): Finding | null {
 
 // ─── not-learning and learning-slowly ───────────────────────────────────────────
 
-const nearChance = (loss: number | null) => loss === null || Math.abs(loss - T.CHANCE_LOSS) <= T.CHANCE_LOSS_TOLERANCE;
-const guessing = (accuracy: number | null) => accuracy === null || accuracy <= T.CHANCE_ACCURACY_MAX;
-const atChance = (e: EpochMetrics) => nearChance(e.loss) && nearChance(e.valLoss) && guessing(e.accuracy) && guessing(e.valAccuracy);
+const nearChance = (ctx: Context, loss: number | null) => loss === null || Math.abs(loss - ctx.chance.loss) <= T.CHANCE_LOSS_TOLERANCE;
+const guessing = (ctx: Context, accuracy: number | null) => accuracy === null || accuracy <= ctx.chance.accuracyMax;
+const atChance = (ctx: Context, e: EpochMetrics) =>
+  nearChance(ctx, e.loss) && nearChance(ctx, e.valLoss) && guessing(ctx, e.accuracy) && guessing(ctx, e.valAccuracy);
 
 /** What to change when the network does not learn, most likely cause first. */
 function learnFix(ctx: Context): Suggestion | null {
@@ -311,7 +318,7 @@ function notLearning(ctx: Context): Finding | null {
     ctx.epochs.map((e) => e.epoch),
     (epoch) => {
       const upTo = ctx.epochs.filter((e) => e.epoch <= epoch).slice(-k);
-      return upTo.length === k && upTo.every(atChance) ? upTo[upTo.length - 1] : null;
+      return upTo.length === k && upTo.every((e) => atChance(ctx, e)) ? upTo[upTo.length - 1] : null;
     },
   );
   if (!found) return null;
@@ -324,7 +331,7 @@ function notLearning(ctx: Context): Finding | null {
     epoch: found.first,
     message:
       `The network is not learning: in ${epochSpan(from, found.last)} the loss stayed at chance (${num(e.valLoss ?? e.loss)} at epoch ${found.last}, ` +
-      `where guessing among 10 classes gives ln 10 ≈ 2.303) and accuracy at ${num(accuracy)}, what a guess gets.`,
+      `where guessing among ${ctx.chance.classes} classes gives ${chanceText(ctx)}) and accuracy at ${num(accuracy)}, what a guess gets.`,
     evidence: {
       chart: 'loss',
       fromEpoch: from,
@@ -528,11 +535,13 @@ const KIND_ORDER = new Map<FindingKind, number>(FINDING_KINDS.map((k, i) => [k, 
  * the order it happened. A healthy run gets no warning or problem.
  */
 export function diagnose(run: RunHistory): Finding[] {
+  const classes = classCountOf(run);
   const ctx: Context = {
     run,
     epochs: [...run.epochs].sort((a, b) => a.epoch - b.epoch),
     probes: probesByEpoch(run.layerStats),
     loss: lossSeries(run),
+    chance: { classes, loss: T.chanceLoss(classes), accuracyMax: T.CHANCE_ACCURACY_FACTOR * T.chanceAccuracy(classes) },
   };
   return RULES.map((rule) => rule(ctx))
     .filter((f): f is Finding => f !== null)

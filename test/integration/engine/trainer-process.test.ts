@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FromTrainer, TrainJob } from '../../../src/core/engine/protocol';
 import { findPreset } from '../../../src/shared/model/presets';
+import { FASHION_MNIST_CLASSES } from '../../../src/shared/model/training-config';
 
 const FOLDER = '/usr/share/datasets/fashion-mnist';
 const preset = findPreset('seed-model-3')!;
@@ -67,7 +68,17 @@ describe('trainer process (child_process.fork)', () => {
     expect(started.environment.versions['tfjs-core']).toMatch(/^\d+\.\d+\.\d+/);
     expect(started.environment.host).not.toBe('');
     expect(started.environment.cpus).toMatch(/ × \d+$/);
-    expect(started.dataset).toEqual({ id: 'fashion-mnist', source: FOLDER, trainCount: 1600, validationCount: 400, testCount: 10_000 });
+    expect(started.dataset).toEqual({
+      id: 'fashion-mnist',
+      name: 'Fashion-MNIST',
+      source: FOLDER,
+      trainCount: 1600,
+      validationCount: 400,
+      testCount: 10_000,
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      shape: [28, 28, 1],
+      classNames: [...FASHION_MNIST_CLASSES],
+    });
     expect(started.batchesPerEpoch).toBe(25);
 
     const batches = ofType(messages, 'batch');

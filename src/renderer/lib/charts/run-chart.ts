@@ -16,11 +16,12 @@ const VALIDATION = '#c2410c';
 export const CHANCE_ACCURACY = 0.1;
 export const CHANCE_LOSS = Math.log(10);
 
-/** The chance-level guide of a loss or accuracy chart; `fit` stretches the axis to it (right when the curves start there). */
-export function chanceGuide(kind: 'loss' | 'accuracy', fit: boolean): Guide {
+/** The chance-level guide of a loss or accuracy chart among `classes` classes; `fit` stretches the axis to it (right when the curves start there). */
+export function chanceGuide(kind: 'loss' | 'accuracy', fit: boolean, classes = 10): Guide {
+  const loss = Math.log(classes);
   return kind === 'loss'
-    ? { y: CHANCE_LOSS, label: 'Chance', value: CHANCE_LOSS.toFixed(3), fit }
-    : { y: CHANCE_ACCURACY, label: 'Chance', value: '10%', fit };
+    ? { y: loss, label: 'Chance', value: loss.toFixed(3), fit }
+    : { y: 1 / classes, label: 'Chance', value: `${Math.round(1000 / classes) / 10}%`, fit };
 }
 
 /** The best epoch as Keras's EarlyStopping picks it: lowest validation loss (earliest on a tie); null without one. */

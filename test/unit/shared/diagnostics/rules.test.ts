@@ -365,6 +365,26 @@ describe('diagnose: each kind of fault is found', () => {
     expect(findings[0].suggestion!.summary).toBe('lower the learning rate to 0.001');
   });
 
+  it('chance follows the dataset: a three-class run stuck at ln 3 and a third right is not learning; the same figures on ten classes are learning', () => {
+    const stuck = {
+      ...history({
+        model: seed3.model,
+        config: { ...seed3.config, epochs: 3 },
+        baseline: [1.1, 0.33, 1.1, 0.33],
+        epochs: [
+          [1.1, 0.34, 1.099, 0.33],
+          [1.099, 0.33, 1.098, 0.34],
+          [1.099, 0.33, 1.098, 0.33],
+        ],
+      }),
+      dataset: { classNames: ['red', 'green', 'blue'] },
+    };
+    const finding = find(stuck, 'not-learning')!;
+    expect(finding.message).toContain('guessing among 3 classes gives ln 3 ≈ 1.099');
+    // Among ten classes, a loss of 1.1 and a third right is far from chance (ln 10 ≈ 2.303, 10%).
+    expect(find({ ...stuck, dataset: null }, 'not-learning')).toBeUndefined();
+  });
+
   it('unstable loss: found at the second jump, each jump listed', () => {
     const unstable = find(UNSTABLE, 'unstable-loss')!;
     expect(unstable).toMatchObject({ severity: 'warning', epoch: 5, evidence: { chart: 'loss', fromEpoch: 2, toEpoch: 5 } });
