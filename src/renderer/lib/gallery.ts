@@ -27,6 +27,8 @@ export interface GallerySource {
   key: string;
   split: ImageSplit;
   splitSpec?: SplitSpec;
+  /** The dataset the images are from (Fashion-MNIST when absent). */
+  datasetId?: string;
   load: (offset: number, limit: number) => Promise<GalleryPage>;
 }
 

@@ -38,7 +38,7 @@ export interface Route {
 export function parseHash(hash: string): Route | null {
   const text = hash.replace(/^#/, '');
   const [path, query = ''] = text.split('?', 2);
-  if (path !== 'train' && path !== 'runs' && path !== 'compare') return null;
+  if (path !== 'train' && path !== 'runs' && path !== 'compare' && path !== 'datasets') return null;
   const q = new URLSearchParams(query);
   const ids = (key: string) =>
     (q.get(key) ?? '')
@@ -64,6 +64,7 @@ export function parseHash(hash: string): Route | null {
 export function hashOf(view: View, runIds: number[], o: CompareOptions, groupIds: number[] = []): string {
   if (view === 'train') return '';
   if (view === 'runs') return '#runs';
+  if (view === 'datasets') return '#datasets';
   const q = [
     `runs=${runIds.join(',')}`,
     ...(groupIds.length ? [`groups=${groupIds.join(',')}`] : []),

@@ -9,6 +9,7 @@ export type ColumnId =
   | 'duration'
   | 'preset'
   | 'architecture'
+  | 'dataset'
   | 'optimizer'
   | 'learningRate'
   | 'batchSize'
@@ -26,8 +27,8 @@ export interface Column {
   label: string;
   /** The full name, where the header abbreviates it (the Columns menu and the header's tooltip use it). */
   title?: string;
-  /** The RunSummary field it sorts by. */
-  sortKey: keyof RunSummary;
+  /** The RunSummary field it sorts by; null when the list does not carry what it shows (it is read per row). */
+  sortKey: keyof RunSummary | null;
   /** Width in pixels; the name column takes what is left. */
   width?: number;
   num?: boolean;
@@ -43,6 +44,7 @@ export const COLUMNS: Column[] = [
   { id: 'duration', label: 'Duration', sortKey: 'durationSeconds', width: 86, num: true },
   { id: 'preset', label: 'Preset', sortKey: 'presetId', width: 112 },
   { id: 'architecture', label: 'Architecture', sortKey: 'architecture', width: 160 },
+  { id: 'dataset', label: 'Dataset', title: 'Dataset the run trained on', sortKey: null, width: 120 },
   { id: 'optimizer', label: 'Optimizer', sortKey: 'optimizer', width: 92 },
   { id: 'learningRate', label: 'LR', title: 'Learning rate', sortKey: 'learningRate', width: 64, num: true },
   { id: 'batchSize', label: 'Batch', title: 'Batch size', sortKey: 'batchSize', width: 70, num: true },

@@ -1,9 +1,9 @@
 /**
- * Drawing Fashion-MNIST images: 28×28 grayscale bytes (0 = background) scaled up
- * pixel for pixel, never blurred, and the confusion matrix's SVG turned into a PNG.
+ * Drawing dataset images (Fashion-MNIST's 28×28 grayscale, or any size in grayscale
+ * or RGB) scaled up pixel for pixel, never blurred, and the confusion matrix's SVG turned into a PNG.
  */
 
-/** Bytes from base64 text (an image's 784 pixels). */
+/** Bytes from base64 text (an image's pixels). */
 export function bytesFromBase64(base64: string): Uint8Array {
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
@@ -11,27 +11,55 @@ export function bytesFromBase64(base64: string): Uint8Array {
   return bytes;
 }
 
+/** How an image's bytes are laid out: height × width × channels (1 grayscale, 3 RGB interleaved). */
+export interface ImageLayout {
+  width: number;
+  height: number;
+  channels: number;
+  /**
+   * Grayscale stored as ink (255) on background (0), as Fashion-MNIST and MNIST are:
+   * drawn inverted, dark on white, the way the datasets' own figures show them.
+   */
+  inverted: boolean;
+}
+
+export const FASHION_MNIST_LAYOUT: ImageLayout = { width: 28, height: 28, channels: 1, inverted: true };
+
+/** RGBA pixels (what a canvas takes) of one image of any size with 1 or 3 channels. */
+export function rgbaOf(pixels: Uint8Array, layout: ImageLayout): Uint8ClampedArray {
+  const { width, height, channels, inverted } = layout;
+  const out = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    if (channels >= 3) {
+      out[i * 4] = pixels[i * channels] ?? 0;
+      out[i * 4 + 1] = pixels[i * channels + 1] ?? 0;
+      out[i * 4 + 2] = pixels[i * channels + 2] ?? 0;
+    } else {
+      const raw = pixels[i] ?? 0;
+      const v = inverted ? 255 - raw : raw;
+      out[i * 4] = v;
+      out[i * 4 + 1] = v;
+      out[i * 4 + 2] = v;
+    }
+    out[i * 4 + 3] = 255;
+  }
+  return out;
+}
+
 /**
  * Draw one image into a canvas of any size, crisp: each source pixel becomes a
- * square block. Fashion-MNIST stores ink as 255 on 0, so it is inverted to read
- * as dark clothes on white, the way the dataset's own figures show it.
+ * square block (Fashion-MNIST's 28×28 grayscale unless a layout says otherwise).
  */
-export function drawImage(canvas: HTMLCanvasElement, pixels: Uint8Array, width = 28, height = 28): void {
+export function drawImage(canvas: HTMLCanvasElement, pixels: Uint8Array, layout: ImageLayout = FASHION_MNIST_LAYOUT): void {
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
   const source = document.createElement('canvas');
-  source.width = width;
-  source.height = height;
+  source.width = layout.width;
+  source.height = layout.height;
   const sctx = source.getContext('2d');
   if (!sctx) return;
-  const data = sctx.createImageData(width, height);
-  for (let i = 0; i < width * height; i++) {
-    const v = 255 - (pixels[i] ?? 0);
-    data.data[i * 4] = v;
-    data.data[i * 4 + 1] = v;
-    data.data[i * 4 + 2] = v;
-    data.data[i * 4 + 3] = 255;
-  }
+  const data = sctx.createImageData(layout.width, layout.height);
+  data.data.set(rgbaOf(pixels, layout));
   sctx.putImageData(data, 0, 0);
   ctx.imageSmoothingEnabled = false;
   ctx.clearRect(0, 0, canvas.width, canvas.height);

@@ -5,7 +5,8 @@
  * methods here, so every change is one undoable step with one announcement.
  */
 import { defaultLayer, setLayerField } from '../../../shared/model/layer-fields';
-import { summarizeModel, suggestOutputFix, type ModelSummary } from '../../../shared/model/model-math';
+import { suggestOutputFix, type ModelSummary } from '../../../shared/model/model-math';
+import { checkModelForDataset, FASHION_MNIST_TARGET, type DatasetFitTarget, type FitProblem } from '../../../shared/model/dataset-fit';
 import type { LayerSpec, LayerType, ModelSpec } from '../../../shared/model/model-spec';
 import { History } from '../history';
 import type { FormValues } from './train-form.svelte';
@@ -43,17 +44,22 @@ export interface SettingsPort<S> {
 
 const EMPTY: ModelSpec = { inputShape: [28, 28], layers: [] };
 
-function summarize(model: ModelSpec): ModelSummary {
+/** The network checked against the dataset it will train on: its shapes for that dataset and what stops it training there. */
+function check(model: ModelSpec, target: DatasetFitTarget): { summary: ModelSummary; problems: FitProblem[] } {
   try {
-    return summarizeModel(model);
+    return checkModelForDataset(model, target);
   } catch (err) {
     // The maths should never throw; if it does, say so instead of taking the editor down.
+    const message = `The shapes of this network could not be worked out: ${err instanceof Error ? err.message : String(err)}`;
     return {
-      layers: model.layers.map((l, index) => ({ index, type: l.type, outputShape: [], params: 0, trainableParams: 0, nonTrainableParams: 0 })),
-      totalParams: 0,
-      trainableParams: 0,
-      nonTrainableParams: 0,
-      problems: [{ layer: -1, message: `The shapes of this network could not be worked out: ${err instanceof Error ? err.message : String(err)}` }],
+      summary: {
+        layers: model.layers.map((l, index) => ({ index, type: l.type, outputShape: [], params: 0, trainableParams: 0, nonTrainableParams: 0 })),
+        totalParams: 0,
+        trainableParams: 0,
+        nonTrainableParams: 0,
+        problems: [{ layer: -1, message }],
+      },
+      problems: [{ layer: -1, message, fix: null }],
     };
   }
 }
@@ -73,7 +79,12 @@ export class Editor<S = unknown> {
   undoLabel = $state<string | null>(null);
   redoLabel = $state<string | null>(null);
 
-  summary = $derived(summarize(this.model));
+  /** The dataset the network must fit (the Train view's choice). */
+  fitTarget = $state.raw<DatasetFitTarget>(FASHION_MNIST_TARGET);
+  fit = $derived(check(this.model, this.fitTarget));
+  summary = $derived(this.fit.summary);
+  /** What stops the network training on the dataset, each with its fix where there is one. */
+  problems = $derived(this.fit.problems);
   selectedIndex = $derived(this.selectedId === null ? -1 : this.ids.indexOf(this.selectedId));
   selectedLayer = $derived<LayerSpec | null>(this.selectedIndex >= 0 ? this.model.layers[this.selectedIndex] : null);
 
@@ -191,6 +202,25 @@ export class Editor<S = unknown> {
       this.model.inputShape = [...shape];
     });
     this.announce(`Input shape set to (${shape.join(', ')})`);
+  }
+
+  setFitTarget(target: DatasetFitTarget) {
+    if (JSON.stringify(target) !== JSON.stringify(this.fitTarget)) this.fitTarget = target;
+  }
+
+  /** A problem's "Fix it": the whole network it suggests, as one undoable step. */
+  applyFix(fix: NonNullable<FitProblem['fix']>) {
+    const fixed = plain(fix.model);
+    const oldLayers = this.model.layers;
+    const oldIds = [...this.ids];
+    this.#edit(fix.label.charAt(0).toLowerCase() + fix.label.slice(1), () => {
+      // Layers that are still there keep their ids (and the selection); new ones get new ids.
+      let j = 0;
+      this.ids = fixed.layers.map((layer) => (j < oldLayers.length && oldLayers[j].type === layer.type ? oldIds[j++] : this.#nextId++));
+      this.model = fixed;
+      if (this.selectedId !== null && !this.ids.includes(this.selectedId)) this.selectedId = null;
+    });
+    this.announce(`Fixed: ${fix.label}`);
   }
 
   /** Make the stack end in the output the dataset needs (the "Fix it" of that problem). */

@@ -70,7 +70,7 @@ class RunHistory {
 
   visible = $derived.by(() => {
     const column = COLUMNS.find((c) => c.id === this.sortColumn);
-    return column ? sortRuns(this.filtered, column.sortKey, this.sortDir) : this.filtered;
+    return column?.sortKey ? sortRuns(this.filtered, column.sortKey, this.sortDir) : this.filtered;
   });
 
   filtering = $derived(JSON.stringify(this.filter) !== JSON.stringify(EMPTY_FILTER));
@@ -85,6 +85,7 @@ class RunHistory {
 
   /** Click on a header: ascending, then descending, then back to newest first. */
   sortBy(column: Column) {
+    if (!column.sortKey) return;
     if (this.sortColumn !== column.id) {
       this.sortColumn = column.id;
       // Figures read best high first; words and dates A→Z / oldest first.

@@ -10,10 +10,19 @@ import type { Preset } from '../../../shared/model/presets';
 import { checkField, earlyStoppingSchema } from '../../../shared/model/schemas';
 import type { Suggestion } from '../../../shared/diagnostics/findings';
 import { startRunSchema, type StartRunRequest } from '../../../shared/contract/requests';
-import { DEFAULT_CONFIG, DEFAULT_EARLY_STOPPING, type Monitor, type OptimizerName, type TrainingConfig } from '../../../shared/model/training-config';
+import {
+  DEFAULT_CONFIG,
+  DEFAULT_DATASET_ID,
+  DEFAULT_EARLY_STOPPING,
+  type Monitor,
+  type OptimizerName,
+  type TrainingConfig,
+} from '../../../shared/model/training-config';
 import { isTerminal, type RunDetail, type RunSummary } from '../../../shared/contract/runs';
 import { api } from '../transport/api';
 import { dataset } from './dataset.svelte';
+import { datasets } from './datasets.svelte';
+import type { FitProblem } from '../../../shared/model/dataset-fit';
 import { editor, type DesignRef } from './editor.svelte';
 import { problems } from './errors.svelte';
 import { flash } from './flash.svelte';
@@ -179,12 +188,16 @@ class TrainForm {
   blockers = $derived.by(() => {
     const reasons: string[] = [];
     if (!this.presetsLoaded && editor.model.layers.length === 0) reasons.push('Loading the presets…');
-    if (dataset.status === null) reasons.push('Checking for Fashion-MNIST…');
-    else if (!dataset.status.available) reasons.push('Fashion-MNIST is not available yet: download it or choose its folder above.');
+    const chosen = datasets.training;
+    if (datasets.trainingId === DEFAULT_DATASET_ID) {
+      if (dataset.status === null) reasons.push('Checking for Fashion-MNIST…');
+      else if (!dataset.status.available) reasons.push('Fashion-MNIST is not available yet: download it or choose its folder above.');
+    } else if (!chosen) reasons.push('Checking for the dataset…');
+    else if (!chosen.available) reasons.push(`${chosen.name} is not available: ${chosen.message ?? 'download or import it in the Datasets view.'}`);
     const invalid = (Object.keys(this.errors) as FieldName[]).filter((f) => this.errors[f] !== null);
     if (invalid.length) reasons.push(`Fix ${invalid.map((f) => FIELD_LABELS[f]).join(', ')}.`);
     if (this.presetsLoaded || editor.model.layers.length > 0) {
-      for (const p of editor.summary.problems) reasons.push(reasonOf(p));
+      for (const p of editor.problems) reasons.push(reasonOf(p));
     }
     if (this.starting) reasons.push('Starting the run…');
     return reasons;
@@ -192,11 +205,12 @@ class TrainForm {
 
   canTrain = $derived(this.blockers.length === 0);
 
-  /** The reason shown for a stack that does not end in the 10-way softmax the dataset needs: it comes with "Fix it". */
-  outputReason = $derived.by(() => {
-    const p = editor.summary.problems.find((x) => x.layer >= 0 && x.message.startsWith('The stack must end'));
-    return p ? reasonOf(p) : null;
-  });
+  /** The reasons that come with a "Fix it" (the network's input or output does not fit the dataset), by their text. */
+  fixes = $derived(
+    new Map(
+      editor.problems.filter((p): p is FitProblem & { fix: NonNullable<FitProblem['fix']> } => p.fix !== null).map((p) => [reasonOf(p), p.fix]),
+    ),
+  );
 
   async loadPresets() {
     try {
@@ -275,7 +289,7 @@ class TrainForm {
     const name = `${parent.name} · fix: ${fix.summary}`.slice(0, 200);
     const run = await api.startRun({
       presetId: this.presetId,
-      datasetId: 'fashion-mnist',
+      datasetId: parent.dataset?.id ?? DEFAULT_DATASET_ID,
       model: $state.snapshot(model),
       config: $state.snapshot(config),
       name,
@@ -310,7 +324,7 @@ class TrainForm {
     const request: StartRunRequest = {
       // Recorded as a preset run only while the network is still exactly the preset's.
       presetId: this.presetId,
-      datasetId: 'fashion-mnist',
+      datasetId: datasets.trainingId,
       model: $state.snapshot(editor.model),
       config,
       ...(name ? { name } : {}),
