@@ -129,6 +129,8 @@ export interface ImageRequest {
   indexes: number[];
   /** Needed for 'train' and 'validation'. */
   splitSpec?: SplitSpec;
+  /** The dataset the images are from (Fashion-MNIST when absent). */
+  datasetId?: string;
 }
 
 /** Class balance of each split. */
@@ -145,6 +147,8 @@ export interface SampleRequest {
   /** At most 500 a page. */
   limit?: number;
   splitSpec?: SplitSpec;
+  /** The dataset the images are from (Fashion-MNIST when absent). */
+  datasetId?: string;
 }
 
 /** Indexes of a split's images (of one class) in order, with their labels and the total. */
