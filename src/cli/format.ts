@@ -104,7 +104,9 @@ export function bestEpochText(r: Pick<RunSummary, 'bestEpoch' | 'bestAccuracyEpo
   return r.bestAccuracyEpoch !== null && r.bestAccuracyEpoch !== r.bestEpoch ? `${r.bestEpoch} (acc ${r.bestAccuracyEpoch})` : String(r.bestEpoch);
 }
 
-export function runsTable(runs: RunSummary[]): string {
+/** The runs as a table; `datasetName` adds each run's dataset as the last column. */
+export function runsTable(runs: RunSummary[], datasetName?: (r: RunSummary) => string): string {
+  const withDataset = datasetName !== undefined;
   const header = [
     'id',
     'name',
@@ -119,6 +121,8 @@ export function runsTable(runs: RunSummary[]): string {
     'test acc',
     'duration',
     'backend',
+    // Last, so the columns scripts read stay where they were.
+    ...(withDataset ? ['dataset'] : []),
   ];
   const rows = runs.map((r) => [
     String(r.id),
@@ -134,6 +138,7 @@ export function runsTable(runs: RunSummary[]): string {
     pct(r.testAccuracy),
     duration(r.durationSeconds),
     r.backend ?? '—',
+    ...(withDataset ? [datasetName(r)] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
@@ -144,7 +149,8 @@ export function runsTable(runs: RunSummary[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export function runText(run: RunDetail): string {
+/** The run in words; `dataset` names its dataset when the run has not recorded one yet (queued). */
+export function runText(run: RunDetail, dataset?: { id: string; name: string }): string {
   const c = run.config;
   const lines = [
     `Run ${run.id}: ${run.name}`,
@@ -152,7 +158,7 @@ export function runText(run: RunDetail): string {
     `  preset      ${run.presetId ?? 'custom'}`,
     `  optimizer   ${c.optimizer} lr=${c.learningRate}${c.optimizer === 'sgd' ? ` momentum=${c.momentum}` : ''}`,
     `  training    ${c.epochs} epochs, batch ${c.batchSize}, validation split ${c.validationSplit}, images ${c.limit ?? 'all'}, seed ${c.seed}`,
-    `  dataset     ${run.dataset ? `${run.dataset.id} from ${run.dataset.source} (${run.dataset.trainCount} train / ${run.dataset.validationCount} validation / ${run.dataset.testCount} test)` : '—'}`,
+    `  dataset     ${datasetLine(run, dataset)}`,
     `  backend     ${run.environment ? `${run.environment.backend} on ${run.environment.host} (${run.environment.cpus})` : '—'}`,
     `  created     ${run.createdAt}   duration ${duration(run.durationSeconds)}`,
     `  test        ${run.testAccuracy === null ? '—' : `accuracy ${pct(run.testAccuracy)}, loss ${run.testLoss?.toFixed(4)}${weightsWords(run)}`}`,
@@ -172,6 +178,19 @@ export function runText(run: RunDetail): string {
     ...findingLines(diagnose(run)),
   ];
   return lines.join('\n');
+}
+
+/** "CIFAR-10 (cifar-10) 32×32×3, 10 classes, from … (45000 train / 5000 validation / 10000 test)". */
+function datasetLine(run: RunDetail, dataset?: { id: string; name: string }): string {
+  const d = run.dataset;
+  if (!d) return dataset ? `${dataset.name} (${dataset.id})` : '—';
+  const name = d.name ?? dataset?.name;
+  const what = [
+    name ? `${name} (${d.id})` : d.id,
+    ...(d.shape ? [`${d.shape.join('×')}`] : []),
+    ...(d.classNames ? [`${d.classNames.length} classes`] : []),
+  ];
+  return `${what.join(', ')} from ${d.source} (${d.trainCount} train / ${d.validationCount} validation / ${d.testCount} test)`;
 }
 
 const SEVERITY_WORDS = { problem: 'problem', warning: 'warning', info: 'note' } as const;

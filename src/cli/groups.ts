@@ -381,9 +381,12 @@ export function selectRuns(all: RunSummary[], o: { status?: RunStatus[]; group?:
 }
 
 /** The runs table with each status in words (queue position, checkpoint). */
-export function runsListText(runs: RunSummary[]): string {
+export function runsListText(runs: RunSummary[], datasetName?: (r: RunSummary) => string): string {
   // runsTable prints the status as it is given: hand it the words.
-  return runsTable(runs.map((r) => ({ ...r, status: statusWords(r) as RunStatus })));
+  return runsTable(
+    runs.map((r) => ({ ...r, status: statusWords(r) as RunStatus })),
+    datasetName,
+  );
 }
 
 /** A run in `runs --json`: the list's fields, with its place in the queue (1 = trains next) and where a resume would continue. */

@@ -32,7 +32,9 @@ import {
   trainGroup,
 } from './groups';
 import { resolveModelSource } from './model-source';
-import { DEFAULT_EARLY_STOPPING } from '../shared/model/training-config';
+import { DEFAULT_DATASET_ID, DEFAULT_EARLY_STOPPING } from '../shared/model/training-config';
+import { datasetFitRefusal } from '../core/runs/run-service';
+import { datasetCommand, datasetsCommand, downloadCommand } from './datasets';
 
 const HELP = `Layerlab — design, train, record and compare neural networks.
 
@@ -41,9 +43,14 @@ Usage:
   layerlab train (--preset ID | --design NAME|FILE | --keras FILE) [--epochs N] [--batch-size N] [--optimizer sgd|adam|rmsprop|adagrad]
                  [--lr X] [--momentum X] [--validation-split F] [--limit N] [--seed N] [--name S]
                  [--early-stop val_loss|val_accuracy [--patience N] [--min-delta X] [--keep-final]] [--probe-every N]
-                 [--repeat N] [--db PATH] [--json]
+                 [--repeat N] [--dataset ID|NAME] [--db PATH] [--json]
   layerlab sweep (--preset ID | --design NAME|FILE | --keras FILE) --set KEY=V1,V2,… [--set …] [--repeat N]
                  [the training options of train] [--db PATH] [--json]
+  layerlab datasets [--db PATH] [--json]
+  layerlab dataset import FOLDER [--name NAME] [--size HxW] [--channels 1|3] [--test-split F] [--db PATH] [--json]
+  layerlab dataset reimport ID|NAME [--db PATH] [--json]
+  layerlab dataset remove ID|NAME [--db PATH] [--json]
+  layerlab download [ID] [--db PATH] [--json]
   layerlab runs [--status S[,S…]] [--group ID] [--db PATH] [--json]
   layerlab groups [--db PATH] [--json]
   layerlab show ID [--db PATH] [--json]
@@ -66,6 +73,20 @@ Repeats and sweeps (each makes a group of runs, trained one after another by thi
                   e.g. --set layer3.units=64,128 --set layer2.activation=relu,sigmoid. At most ${MAX_GROUP_RUNS} runs.
                   --name S names the runs "S · lr=0.001 · seed 43"; without it they are named by what varies.
   groups          the groups, newest first: kind, name, runs done/total, swept settings, seeds
+
+Datasets:
+  datasets        every dataset: the built-in ones (fashion-mnist, mnist, kmnist, cifar-10) and the folders you
+                  imported, with shape (HxWxC), classes, train/test counts and status: available, to download
+                  (\`layerlab download ID\`), or source changed (re-import it)
+  dataset import FOLDER   FOLDER/<class>/<image> (or FOLDER/train/<class>/ and FOLDER/test/<class>/): PNG, JPEG and WebP
+                  images resized to --size (default 32x32), --channels 3 (RGB, the default) or 1 (grayscale), and
+                  --test-split of each class kept for testing (default 0.2) when there are no train/ and test/.
+                  --name defaults to the folder's name. Prints what was skipped and why; Ctrl+C cancels
+  dataset reimport ID   imports the dataset's folder again with the same settings (after its files changed)
+  dataset remove ID     removes an imported dataset's images (never its source folder); refused while a run uses it
+  download [ID]   a built-in dataset into the app's cache, each file checked (Fashion-MNIST when no ID is given)
+  train … --dataset ID|NAME   trains on that dataset (sweep and --repeat too); the network must fit its image
+                  shape and class count. Without it: Fashion-MNIST. \`runs\` and \`show\` say which dataset a run used
 
 Queue, pause and resume:
   runs --status queued,paused   only runs with these statuses (queued, running, paused, completed, failed,
@@ -131,6 +152,7 @@ const trainOptions = {
   'keep-final': { type: 'boolean' },
   'probe-every': { type: 'string' },
   repeat: { type: 'string' },
+  dataset: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 const sweepOptions = {
@@ -197,15 +219,40 @@ async function runRequest(values: TrainValues): Promise<{ request: StartRunReque
     };
   }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (config as Record<string, unknown>)[k] = v;
-  const parsed = startRunSchema.safeParse({ name: values.name, presetId: source.presetId, model: source.model, config });
+  let datasetId: string | undefined;
+  if (values.dataset !== undefined) {
+    const ll: Layerlab = (app ??= open(values.db));
+    try {
+      datasetId = (await ll.datasets.find(values.dataset)).id;
+    } catch (e) {
+      await ll.close();
+      throw e;
+    }
+  }
+  const parsed = startRunSchema.safeParse({ name: values.name, presetId: source.presetId, datasetId, model: source.model, config });
   if (!parsed.success) {
     await (app as Layerlab | null)?.close();
     throw new UserError(describeIssues(parsed.error).replace(/config\./g, ''));
   }
-  const problems = summarizeModel(source.model).problems;
-  if (problems.length) {
-    await (app as Layerlab | null)?.close();
-    throw new UserError(`The ${source.label} cannot be trained: ${problems.map((p) => p.message).join('; ')}`);
+  if (datasetId === undefined || datasetId === DEFAULT_DATASET_ID) {
+    const problems = summarizeModel(source.model).problems;
+    if (problems.length) {
+      await (app as Layerlab | null)?.close();
+      throw new UserError(`The ${source.label} cannot be trained: ${problems.map((p) => p.message).join('; ')}`);
+    }
+  } else {
+    const ll = app as unknown as Layerlab;
+    let refusal: string | null;
+    try {
+      refusal = datasetFitRefusal(source.model, ll.datasets.fitTarget(datasetId));
+    } catch (e) {
+      await ll.close();
+      throw e;
+    }
+    if (refusal) {
+      await ll.close();
+      throw new UserError(refusal.replace('This network', `The ${source.label}`));
+    }
   }
   return { request: parsed.data, app };
 }
@@ -290,13 +337,23 @@ async function runs(argv: string[]): Promise<number> {
   }
   const app = open(values.db);
   let list;
+  let datasetOf: (id: number) => { id: string; name: string };
   try {
     list = selectRuns(app.runs.list(), { status, group });
+    const ids = app.store.datasetIds();
+    datasetOf = (runId) => {
+      const id = ids.get(runId) ?? DEFAULT_DATASET_ID;
+      return { id, name: app.datasets.nameOf(id) ?? id };
+    };
   } finally {
     await app.close();
   }
   const none = status || group !== undefined ? 'No runs match.' : 'No runs yet.';
-  process.stdout.write(values.json ? `${JSON.stringify(list.map(listedRunJson), null, 2)}\n` : `${list.length ? runsListText(list) : none}\n`);
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify(list.map(listedRunJson), null, 2)}\n`
+      : `${list.length ? runsListText(list, (r) => datasetOf(r.id).name) : none}\n`,
+  );
   return 0;
 }
 
@@ -308,7 +365,9 @@ async function show(argv: string[]): Promise<number> {
   const app = open(values.db);
   try {
     const run = app.runs.get(id.data);
-    process.stdout.write(values.json ? `${JSON.stringify(runJson(run), null, 2)}\n` : `${runText(run)}\n`);
+    const datasetId = app.runs.datasetIdOf(run.id);
+    const dataset = { id: datasetId, name: run.dataset?.name ?? app.datasets.nameOf(datasetId) ?? datasetId };
+    process.stdout.write(values.json ? `${JSON.stringify(runJson(run), null, 2)}\n` : `${runText(run, dataset)}\n`);
   } finally {
     await app.close();
   }
@@ -381,9 +440,15 @@ export async function main(argv: string[]): Promise<number> {
         return await importCommand(rest, open);
       case 'serve':
         return await serve(rest);
+      case 'datasets':
+        return await datasetsCommand(rest, open);
+      case 'dataset':
+        return await datasetCommand(rest, open);
+      case 'download':
+        return await downloadCommand(rest, open);
       default:
         throw new UserError(
-          `Unknown command "${command}"; try summary, train, sweep, runs, groups, show, pause, resume, evaluate, export, import or serve (--help lists them)`,
+          `Unknown command "${command}"; try summary, train, sweep, runs, groups, show, pause, resume, evaluate, export, import, datasets, dataset, download or serve (--help lists them)`,
         );
     }
   } catch (e) {

@@ -1,6 +1,13 @@
 import type { AppInfo } from '../shared/contract/api';
 import { EventHub } from './events';
-import { appVersion, createLayerlabService, requireDatasetFolder, type LayerlabService, type ServiceOptions } from './layerlab-service';
+import {
+  appVersion,
+  createLayerlabService,
+  datasetStatus,
+  requireDatasetFolder,
+  type LayerlabService,
+  type ServiceOptions,
+} from './layerlab-service';
 import { appGitCommit } from './git-commit';
 import { basename, dirname, extname, join } from 'node:path';
 import { cacheDir as cacheDirOf, defaultDatabasePath, userDataDir } from './paths';
@@ -13,6 +20,8 @@ import { RunStore } from './store/run-store';
 import { EvaluationStore } from './store/evaluation-store';
 import { EvaluationService } from './evaluation/evaluation-service';
 import { DatasetImages } from './data/images';
+import { DatasetCatalog } from './data/catalog';
+import type { BuiltinDatasetId } from './data/builtin-datasets';
 
 export interface LayerlabOptions {
   shell: AppInfo['shell'];
@@ -24,6 +33,8 @@ export interface LayerlabOptions {
   nativeBinding?: string;
   /** Where Fashion-MNIST is downloaded from; the official source when absent. */
   datasetBaseUrl?: string;
+  /** Where the other built-in datasets are downloaded from (a mirror; a local server in tests), by id. */
+  builtinBaseUrls?: Partial<Record<BuiltinDatasetId, string>>;
   /** The desktop shell's native save dialog. */
   saveFile?: ServiceOptions['saveFile'];
   saveReportPdf?: ServiceOptions['saveReportPdf'];
@@ -37,6 +48,8 @@ export interface Layerlab {
   events: EventHub;
   runs: RunService;
   evaluation: EvaluationService;
+  /** The built-in and imported datasets. */
+  datasets: DatasetCatalog;
   service: LayerlabService;
   databasePath: string;
   /** Cancel what is queued or training and any dataset download, wait for both to stop, close the database. */
@@ -51,11 +64,18 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
   const store = new RunStore(db);
   const designs = new DesignStore(db);
   const events = new EventHub();
+  const datasets = new DatasetCatalog({
+    dataDir,
+    cacheDir,
+    fashionStatus: () => datasetStatus(store, cacheDir),
+    baseUrls: { ...o.builtinBaseUrls, ...(o.datasetBaseUrl ? { 'fashion-mnist': o.datasetBaseUrl } : {}) },
+  });
   const runs = new RunService({
     store,
     events,
     launchTrainer: o.launchTrainer,
     datasetFolder: () => requireDatasetFolder(store, cacheDir),
+    datasets,
     // Beside the database it belongs to, so two databases in one folder never share run-<id> folders.
     modelsDir: join(dirname(databasePath), `${basename(databasePath, extname(databasePath))}-models`),
     // Checkpoints of paused runs live beside the database too, and are written atomically.
@@ -77,7 +97,8 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
     runs,
     events,
     evaluation,
-    images: new DatasetImages(datasetFolder),
+    datasets,
+    images: new DatasetImages(datasetFolder, (id) => datasets.load(id)),
     saveFile: o.saveFile,
     saveReportPdf: o.saveReportPdf,
   });
@@ -88,6 +109,7 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
     events,
     runs,
     evaluation,
+    datasets,
     service,
     databasePath,
     async close() {
@@ -95,6 +117,7 @@ export function openLayerlab(o: LayerlabOptions): Layerlab {
       if (!db.open) return;
       // Both stop at once; a download left running would keep the app open until its 30 MB arrived.
       const downloadStopped = service.cancelDownload();
+      datasets.cancelImport();
       const active = runs.activeRunId();
       runs.shutdown();
       evaluation.shutdown();

@@ -2,7 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, type ApiMethod, type AppInfo, type LayerlabApi, type ModelArtifacts } from '../shared/contract/api';
 import type { SaveFileRequest, SavePdfRequest } from '../shared/contract/requests';
-import type { DatasetStatus } from '../shared/contract/dataset';
+import type { DatasetStatus, DownloadProgress, ImportProgress, ImportResult } from '../shared/contract/dataset';
+import { DEFAULT_DATASET_ID } from '../shared/model/training-config';
+import type { DatasetCatalog } from './data/catalog';
+import { getBuiltinDataset, isBuiltinDatasetId } from './data/builtin-datasets';
 import { PRESETS } from '../shared/model/presets';
 import { DownloadError, downloadFashionMnist } from './data/download';
 import { locateFashionMnist, validateFashionMnistFolder } from './data/fashion-mnist';
@@ -31,7 +34,9 @@ export interface ServiceOptions {
   runs: RunService;
   events: EventHub;
   evaluation: EvaluationService;
-  /** Fashion-MNIST's pixels, read once and kept. */
+  /** The built-in and imported datasets. */
+  datasets: DatasetCatalog;
+  /** Datasets' pixels, read once and kept. */
   images: DatasetImages;
   /** The desktop shell's native save dialog; absent in browser mode, where the page downloads instead. */
   saveFile?: (request: SaveFileRequest) => Promise<string | null>;
@@ -41,6 +46,8 @@ export interface ServiceOptions {
 
 const DATASET_FOLDER_SETTING = 'dataset.fashion-mnist.folder';
 const CANCELLED = 'The download was cancelled; no partial file was kept.';
+/** Import progress is pushed at most this often (and once at the end). */
+const IMPORT_PROGRESS_MS = 100;
 
 export function appVersion(): string {
   try {
@@ -76,8 +83,24 @@ async function worded<T>(work: () => Promise<T>): Promise<T> {
 
 /** The contract implemented over the core services. No Electron here. */
 export function createLayerlabService(o: ServiceOptions): LayerlabService {
-  let download: { stop: AbortController; done: Promise<DatasetStatus> } | null = null;
+  let download: { id: string; stop: AbortController; done: Promise<DatasetStatus> } | null = null;
   const version = appVersion();
+  const statusOf = (id: string): DatasetStatus =>
+    id === DEFAULT_DATASET_ID || !isBuiltinDatasetId(id) ? datasetStatus(o.store, o.cacheDir) : o.datasets.builtinStatus(id);
+  const datasetsChanged = async () => o.events.emit({ type: 'datasets-changed', datasets: await o.datasets.list() });
+  /** An import (or re-import) with its progress pushed, then the new list. */
+  const imported = async (work: (onProgress: (p: ImportProgress) => void) => Promise<ImportResult>): Promise<ImportResult> => {
+    let last = -Infinity;
+    const result = await work((progress) => {
+      const now = performance.now();
+      if (progress.done === progress.total || now - last >= IMPORT_PROGRESS_MS) {
+        last = now;
+        o.events.emit({ type: 'dataset-import-progress', progress });
+      }
+    });
+    await datasetsChanged();
+    return result;
+  };
   return {
     appInfo: () => ({ version, shell: o.shell, databasePath: o.databasePath }),
     listPresets: () => [...PRESETS],
@@ -92,16 +115,39 @@ export function createLayerlabService(o: ServiceOptions): LayerlabService {
       o.events.emit({ type: 'dataset-status', status });
       return status;
     },
-    downloadDataset: () => {
+    listDatasets: () => o.datasets.list(),
+    importDataset: (request) => imported((onProgress) => o.datasets.import(request, { onProgress })),
+    reimportDataset: (id) => imported((onProgress) => o.datasets.reimport(id, { onProgress })),
+    cancelImport: () => o.datasets.cancelImport(),
+    deleteDataset: async (id) => {
+      const busy = o.store.unfinishedRunsOn(id);
+      if (busy.length) {
+        const r = busy[0];
+        const more = busy.length > 1 ? ` (and ${busy.length - 1} more)` : '';
+        throw new UserError(`Run ${r.id} "${r.name}" is ${r.status} on this dataset${more}; cancel it or let it finish before removing the dataset`);
+      }
+      await o.datasets.delete(id);
+      const list = await o.datasets.list();
+      o.events.emit({ type: 'datasets-changed', datasets: list });
+      return list;
+    },
+    downloadDataset: (id = DEFAULT_DATASET_ID) => {
       // A second click joins the download already under way.
-      if (download) return download.done;
+      if (download && download.id === id) return download.done;
+      if (!isBuiltinDatasetId(id))
+        throw new UserError(`"${id}" is not a built-in dataset; only fashion-mnist, mnist, kmnist and cifar-10 are downloaded`);
+      if (download) {
+        throw new UserError(
+          `${getBuiltinDataset(download.id).name} is downloading; wait for it or cancel it before downloading ${getBuiltinDataset(id).name}`,
+        );
+      }
       const stop = new AbortController();
-      const done = downloadFashionMnist({
-        cacheDir: o.cacheDir,
-        baseUrl: o.datasetBaseUrl,
-        signal: stop.signal,
-        onProgress: (progress) => o.events.emit({ type: 'dataset-progress', progress }),
-      })
+      const onProgress = (progress: DownloadProgress) => o.events.emit({ type: 'dataset-progress', progress });
+      const fetched =
+        id === DEFAULT_DATASET_ID
+          ? downloadFashionMnist({ cacheDir: o.cacheDir, baseUrl: o.datasetBaseUrl, signal: stop.signal, onProgress })
+          : o.datasets.download(id, { signal: stop.signal, onProgress });
+      const done = fetched
         // Cancelling is the user's choice, not a failure: the answer is the status, saying so.
         .then(
           () => false,
@@ -110,10 +156,12 @@ export function createLayerlabService(o: ServiceOptions): LayerlabService {
             throw e;
           },
         )
-        .then((cancelled) => {
-          const found = datasetStatus(o.store, o.cacheDir);
+        .then(async (cancelled) => {
+          const found = statusOf(id);
           const status = cancelled ? { ...found, message: [CANCELLED, found.message].filter(Boolean).join(' ') } : found;
-          o.events.emit({ type: 'dataset-status', status });
+          // Windows take dataset-status for Fashion-MNIST's; the others are announced by the new list.
+          if (id === DEFAULT_DATASET_ID) o.events.emit({ type: 'dataset-status', status });
+          await datasetsChanged();
           return status;
         })
         .catch((e) => {
@@ -122,15 +170,15 @@ export function createLayerlabService(o: ServiceOptions): LayerlabService {
         .finally(() => {
           download = null;
         });
-      download = { stop, done };
+      download = { id, stop, done };
       return done;
     },
     cancelDownload: async () => {
       if (!download) return datasetStatus(o.store, o.cacheDir);
-      const { stop, done } = download;
+      const { id, stop, done } = download;
       stop.abort();
       // Answer only once the partial files are gone, whatever ended the download.
-      return done.catch(() => datasetStatus(o.store, o.cacheDir));
+      return done.catch(() => statusOf(id));
     },
     startRun: (request) => o.runs.start(request),
     cancelRun: (id) => o.runs.cancel(id),
@@ -176,7 +224,7 @@ export function createLayerlabService(o: ServiceOptions): LayerlabService {
     diffRuns: (runA, runB, split) => worded(() => o.evaluation.diff(runA, runB, split)),
     listDiffImages: (request) => worded(() => o.evaluation.diffImages(request)),
     getImages: (request) => worded(() => o.images.images(request)),
-    datasetOverview: (splitSpec) => worded(() => o.images.overview(splitSpec)),
+    datasetOverview: (splitSpec, datasetId) => worded(() => o.images.overview(splitSpec, datasetId)),
     listSamples: (request) => worded(() => o.images.samples(request)),
   };
 }

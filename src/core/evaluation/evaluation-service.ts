@@ -18,7 +18,7 @@ import type {
   RunEvaluation,
 } from '../../shared/contract/evaluation';
 import type { RunDetail } from '../../shared/contract/runs';
-import { FASHION_MNIST_CLASSES } from '../../shared/model/training-config';
+import { DEFAULT_DATASET_ID, FASHION_MNIST_CLASSES } from '../../shared/model/training-config';
 import { CLASS_COUNT, diffGroupOf, diffPredictions, predictedClasses, summarizePredictions } from '../../shared/reports/evaluation';
 import type { EvaluateJob, FromTrainer } from '../engine/protocol';
 import type { RunService } from '../runs/run-service';
@@ -33,12 +33,24 @@ export interface EvaluationServiceOptions {
   runs: RunService;
   evaluations: EvaluationStore;
   launchTrainer: LaunchTrainer;
-  /** Folder of the dataset files, or a UserError explaining why there is none. */
+  /** Folder of the Fashion-MNIST files, or a UserError explaining why there is none (other datasets: the run service says where). */
   datasetFolder: () => string;
 }
 
 const key = (id: number, split: EvalSplit) => `${id}:${split}`;
 const splitWords = (s: EvalSplit) => (s === 'test' ? 'test set' : 'validation split');
+
+/** Classes per image of stored predictions: one row of probabilities an image (Fashion-MNIST's ten when there are no images). */
+const classesOf = (p: StoredPredictions) => (p.labels.length ? p.probabilities.length / p.labels.length : CLASS_COUNT);
+
+/** The run's class names: as recorded with its dataset, Fashion-MNIST's for runs from before there were other datasets. */
+function classNamesOf(run: RunDetail, classCount: number): string[] {
+  const recorded = run.dataset?.classNames;
+  if (recorded && recorded.length === classCount) return [...recorded];
+  if (classCount === FASHION_MNIST_CLASSES.length && (run.dataset?.id ?? DEFAULT_DATASET_ID) === DEFAULT_DATASET_ID)
+    return [...FASHION_MNIST_CLASSES];
+  return Array.from({ length: classCount }, (_, c) => `class ${c}`);
+}
 
 function decode(base64: string): Uint8Array {
   const b = Buffer.from(base64, 'base64');
@@ -63,7 +75,7 @@ export class EvaluationService {
     let pending = this.running.get(k);
     if (!pending) {
       const job = this.jobFor(run, split);
-      pending = this.compute(job).finally(() => this.running.delete(k));
+      pending = this.compute(job, run).finally(() => this.running.delete(k));
       this.running.set(k, pending);
     }
     return pending;
@@ -76,9 +88,11 @@ export class EvaluationService {
 
   /** One page of a run's predictions: its mistakes, most confident first, unless the filter says otherwise. */
   async predictions(id: number, filter: PredictionFilter): Promise<PredictionPage> {
-    checkClass(filter.trueClass, 'true class');
-    checkClass(filter.predictedClass, 'predicted class');
+    this.o.runs.get(id);
     const p = await this.stored(id, filter.split);
+    const classes = classesOf(p);
+    checkClass(filter.trueClass, 'true class', classes);
+    checkClass(filter.predictedClass, 'predicted class', classes);
     const which = filter.which ?? 'wrong';
     const trueClass = filter.trueClass ?? null;
     const predictedClass = filter.predictedClass ?? null;
@@ -91,7 +105,7 @@ export class EvaluationService {
     }
     const sort = filter.sort ?? 'confidence-desc';
     if (sort !== 'index') {
-      const confidence = (i: number) => p.probabilities[i * CLASS_COUNT + p.predicted[i]];
+      const confidence = (i: number) => p.probabilities[i * classes + p.predicted[i]];
       const sign = sort === 'confidence-desc' ? -1 : 1;
       // Index order among equal confidences, so pages never overlap.
       matching.sort((a, b) => sign * (confidence(a) - confidence(b)) || a - b);
@@ -104,13 +118,14 @@ export class EvaluationService {
   async probabilities(id: number, split: EvalSplit, index: number): Promise<{ index: number; label: number; probabilities: number[] }> {
     const p = await this.stored(id, split);
     checkIndex(index, p.labels.length, split);
-    return { index, label: p.labels[index], probabilities: Array.from(p.probabilities.subarray(index * CLASS_COUNT, (index + 1) * CLASS_COUNT)) };
+    const classes = classesOf(p);
+    return { index, label: p.labels[index], probabilities: Array.from(p.probabilities.subarray(index * classes, (index + 1) * classes)) };
   }
 
   /** Where two runs agree and differ; both must have seen the same images (any two runs on the test set). */
   async diff(runA: number, runB: number, split: EvalSplit): Promise<RunDiff> {
     const [a, b] = await this.pair(runA, runB, split);
-    return { runA, runB, split, ...diffPredictions(a.labels, a.predicted, b.predicted) };
+    return { runA, runB, split, ...diffPredictions(a.labels, a.predicted, b.predicted, classesOf(a)) };
   }
 
   async diffImages(request: DiffPageRequest): Promise<DiffPage> {
@@ -136,6 +151,13 @@ export class EvaluationService {
   private async pair(runA: number, runB: number, split: EvalSplit): Promise<[StoredPredictions, StoredPredictions]> {
     const a = this.o.runs.get(runA);
     const b = this.o.runs.get(runB);
+    const datasetA = this.o.runs.datasetIdOf(runA);
+    const datasetB = this.o.runs.datasetIdOf(runB);
+    if (datasetA !== datasetB) {
+      throw new UserError(
+        `Runs #${runA} and #${runB} were trained on different datasets (${datasetA} and ${datasetB}); they cannot be compared image by image`,
+      );
+    }
     if (split === 'validation') {
       const spec = (r: RunDetail) => `limit ${r.config.limit ?? 'none'}, validation split ${r.config.validationSplit}`;
       if (a.config.limit !== b.config.limit || a.config.validationSplit !== b.config.validationSplit) {
@@ -197,10 +219,13 @@ export class EvaluationService {
       throw new UserError(`Run #${id} was trained without a validation split; evaluate it on the test set`);
     }
     if (this.closed) throw new UserError('Layerlab is closing; evaluate the run when it is open again');
+    // The run's own dataset: the one it recorded training on, else the one it was queued with.
+    const datasetId = run.dataset?.id ?? this.o.runs.datasetIdOf(id);
+    const data = datasetId === DEFAULT_DATASET_ID ? { datasetFolder: this.o.datasetFolder() } : this.o.runs.datasetJob(datasetId);
     return {
       runId: id,
       modelDir: info.modelPath,
-      datasetFolder: this.o.datasetFolder(),
+      ...data,
       split,
       limit: run.config.limit,
       validationSplit: run.config.validationSplit,
@@ -208,22 +233,23 @@ export class EvaluationService {
   }
 
   /** Runs the job in a trainer process of its own, then summarises and caches what it sends back. */
-  private async compute(job: EvaluateJob): Promise<RunEvaluation> {
+  private async compute(job: EvaluateJob, run: RunDetail): Promise<RunEvaluation> {
     const began = performance.now();
     const answer = await this.inTrainer(job);
     const labels = decode(answer.labelsBase64);
     const probabilities = new Float32Array(decode(answer.probabilitiesBase64).buffer);
-    if (labels.length !== answer.count || probabilities.length !== answer.count * CLASS_COUNT) {
+    const classCount = run.dataset?.classNames?.length ?? (labels.length ? probabilities.length / labels.length : CLASS_COUNT);
+    if (labels.length !== answer.count || probabilities.length !== answer.count * classCount) {
       throw new UserError(`Evaluating run #${job.runId} gave ${probabilities.length} probabilities for ${labels.length} images; nothing was kept`);
     }
     const evaluation: RunEvaluation = {
       runId: job.runId,
       split: job.split,
-      ...summarizePredictions(labels, probabilities, FASHION_MNIST_CLASSES),
+      ...summarizePredictions(labels, probabilities, classNamesOf(run, classCount)),
       evaluatedAt: new Date().toISOString(),
       seconds: (performance.now() - began) / 1000,
     };
-    const predictions = { labels, predicted: predictedClasses(probabilities), probabilities };
+    const predictions = { labels, predicted: predictedClasses(probabilities, classCount), probabilities };
     // The run may have been deleted meanwhile; then there is nothing to keep it for.
     if (!this.o.evaluations.modelInfo(job.runId)) throw new UserError(`Run #${job.runId} was deleted while it was being evaluated`);
     this.o.evaluations.save(evaluation, predictions);
@@ -266,12 +292,12 @@ export class EvaluationService {
 }
 
 function predictedImage(p: StoredPredictions, i: number): PredictedImage {
-  return { index: i, label: p.labels[i], predicted: p.predicted[i], confidence: p.probabilities[i * CLASS_COUNT + p.predicted[i]] };
+  return { index: i, label: p.labels[i], predicted: p.predicted[i], confidence: p.probabilities[i * classesOf(p) + p.predicted[i]] };
 }
 
-function checkClass(c: number | null | undefined, what: string): void {
+function checkClass(c: number | null | undefined, what: string, classes: number): void {
   if (c == null) return;
-  if (!Number.isInteger(c) || c < 0 || c >= CLASS_COUNT) throw new UserError(`The ${what} must be 0 to ${CLASS_COUNT - 1} (got ${c})`);
+  if (!Number.isInteger(c) || c < 0 || c >= classes) throw new UserError(`The ${what} must be 0 to ${classes - 1} (got ${c})`);
 }
 
 function checkIndex(index: number, count: number, split: EvalSplit): void {

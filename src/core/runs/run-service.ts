@@ -5,11 +5,14 @@ import { BUNDLE_FORMAT, BUNDLE_VERSION, validateBundle, type RunBundle } from '.
 import { UserError } from '../../shared/contract/api';
 import { summarizeModel } from '../../shared/model/model-math';
 import { findPreset } from '../../shared/model/presets';
+import { checkModelForDataset, type DatasetFitTarget } from '../../shared/model/dataset-fit';
+import type { ModelSpec } from '../../shared/model/model-spec';
+import { DEFAULT_DATASET_ID } from '../../shared/model/training-config';
 import { isTerminal, type RunDetail, type RunGroup, type RunPatch, type RunSummary } from '../../shared/contract/runs';
 import type { StartGroupRequest, StartRunRequest } from '../../shared/contract/requests';
 import { expandGroup, groupName, normalizedAxes } from '../../shared/model/sweep';
 import type { EventHub } from '../events';
-import type { FromTrainer } from '../engine/protocol';
+import type { DatasetRef, FromTrainer } from '../engine/protocol';
 import type { RunStore } from '../store/run-store';
 import type { LaunchTrainer, TrainerHandle } from './trainer-launcher';
 import { processStartTime, sameProcessAlive } from './process-identity';
@@ -50,14 +53,30 @@ export interface RunServiceOptions {
   store: RunStore;
   events: EventHub;
   launchTrainer: LaunchTrainer;
-  /** Folder of the dataset files, or a UserError explaining why there is none. */
+  /** Folder of the Fashion-MNIST files, or a UserError explaining why there is none. */
   datasetFolder: () => string;
+  /** The datasets other than Fashion-MNIST; without it only Fashion-MNIST is trained on. */
+  datasets?: RunDatasets;
   /** Where completed runs keep their trained models (one folder each); none kept when absent. */
   modelsDir?: string;
   /** Where runs keep their checkpoints (run-<id>.ckpt); without it runs cannot be paused or resumed. */
   checkpointsDir?: string;
   /** Layerlab's version and git commit, recorded with every run. */
   app?: { version: string; gitCommit: string | null };
+}
+
+/** What runs need to know of the datasets besides Fashion-MNIST (the catalog answers). */
+export interface RunDatasets {
+  /** The dataset's name, image shape and class count; a UserError when it is not known here. */
+  fitTarget(id: string): DatasetFitTarget;
+  /** Where the trainer finds its files; a UserError saying how to get them (download, import) when they are not here. */
+  ref(id: string): DatasetRef;
+}
+
+/** Why a network cannot be trained on a dataset, in the user's words (the first problem), or null when it fits. */
+export function datasetFitRefusal(model: ModelSpec, target: DatasetFitTarget): string | null {
+  const { problems } = checkModelForDataset(model, target);
+  return problems.length ? `This network cannot be trained on ${target.name}: ${problems[0].message}` : null;
 }
 
 /**
@@ -114,10 +133,20 @@ export class RunService {
   }
 
   /** What every start checks before anything is recorded; a UserError says what is wrong. */
-  private checkRequest(request: StartRunRequest): void {
-    const summary = summarizeModel(request.model);
-    if (summary.problems.length) {
-      throw new UserError(`This network cannot be trained: ${summary.problems.map((p) => p.message).join('; ')}`);
+  private checkRequest(request: StartRunRequest, models: ModelSpec[] = [request.model]): void {
+    const datasetId = request.datasetId ?? DEFAULT_DATASET_ID;
+    if (datasetId === DEFAULT_DATASET_ID) {
+      const summary = summarizeModel(request.model);
+      if (summary.problems.length) {
+        throw new UserError(`This network cannot be trained: ${summary.problems.map((p) => p.message).join('; ')}`);
+      }
+    } else {
+      const target = this.datasets().fitTarget(datasetId);
+      // Every network a sweep would train must fit, not only the first.
+      for (const model of models) {
+        const refusal = datasetFitRefusal(model, target);
+        if (refusal) throw new UserError(refusal);
+      }
     }
     if (request.presetId && !findPreset(request.presetId)) {
       throw new UserError(`Unknown preset "${request.presetId}"`);
@@ -126,7 +155,19 @@ export class RunService {
     if (parentRunId !== null && !this.o.store.existing([parentRunId]).length) {
       throw new UserError(`There is no run with id ${parentRunId} to train again from; it may have been deleted`);
     }
-    this.o.datasetFolder(); // throws a UserError now rather than inside the trainer
+    this.datasetJob(datasetId); // throws a UserError now rather than inside the trainer
+  }
+
+  private datasets(): RunDatasets {
+    if (!this.o.datasets) throw new UserError('This Layerlab trains on Fashion-MNIST only');
+    return this.o.datasets;
+  }
+
+  /** Where a job finds its dataset: Fashion-MNIST's folder as always, or another dataset's reference; a UserError when it is not here. */
+  datasetJob(datasetId: string): { datasetFolder: string; dataset?: DatasetRef } {
+    if (datasetId === DEFAULT_DATASET_ID) return { datasetFolder: this.o.datasetFolder() };
+    const ref = this.datasets().ref(datasetId);
+    return { datasetFolder: ref.folder, dataset: ref };
   }
 
   start(request: StartRunRequest): RunSummary {
@@ -191,13 +232,14 @@ export class RunService {
    * values, each N times) as one group: every run is checked before any is recorded.
    */
   startGroup(request: StartGroupRequest): { group: RunGroup; runs: RunSummary[] } {
-    this.checkRequest(request.run);
     let planned: ReturnType<typeof expandGroup>;
     try {
       planned = expandGroup(request);
     } catch (e) {
+      this.checkRequest(request.run);
       throw new UserError((e as Error).message);
     }
+    this.checkRequest(request.run, [request.run.model, ...planned.map((p) => p.model)]);
     const base = request.run;
     const groupId = this.o.store.createGroup({
       kind: request.axes.length ? 'sweep' : 'repeat',
@@ -287,7 +329,7 @@ export class RunService {
         `Run ${id} "${run.name}" crashed before its first epoch ended, so there is no checkpoint to resume from. Train it again instead.`,
       );
     }
-    this.o.datasetFolder();
+    this.datasetJob(this.o.store.datasetIdOf(id));
     if (!this.o.store.requeue(id, process.pid, ownStarted())) return this.o.store.getSummary(id);
     this.enqueue([id]);
     return this.o.store.getSummary(id);
@@ -464,6 +506,11 @@ export class RunService {
     return this.done.get(id) ?? Promise.resolve();
   }
 
+  /** The id of the dataset a run trains on. */
+  datasetIdOf(id: number): string {
+    return this.o.store.datasetIdOf(id);
+  }
+
   /** The run currently training, if any. */
   activeRunId(): number | null {
     return this.active?.id ?? null;
@@ -501,9 +548,9 @@ export class RunService {
     if (this.active || this.queue.length === 0) return;
     const id = this.queue.shift()!;
     const run = this.get(id);
-    let folder: string;
+    let data: { datasetFolder: string; dataset?: DatasetRef };
     try {
-      folder = this.o.datasetFolder();
+      data = this.datasetJob(this.o.store.datasetIdOf(id));
     } catch (e) {
       this.end(id, 'failed', (e as Error).message);
       return this.pump();
@@ -556,7 +603,7 @@ export class RunService {
     const resume = Boolean(checkpointPath && this.o.store.checkpointOf(id) && existsSync(checkpointPath));
     trainer.send({
       type: 'start',
-      job: { runId: id, model: run.model, config: run.config, datasetFolder: folder, modelDir, checkpointPath, resume, app: this.o.app },
+      job: { runId: id, model: run.model, config: run.config, ...data, modelDir, checkpointPath, resume, app: this.o.app },
     });
   }
 

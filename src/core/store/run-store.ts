@@ -649,6 +649,25 @@ export class RunStore {
     };
   }
 
+  /** The id of the dataset a run trains on (the dataset_id column; 'fashion-mnist' for runs recorded before there were others). */
+  datasetIdOf(id: number): string {
+    const row = this.db.prepare(`SELECT dataset_id FROM runs WHERE id = ?`).get(id) as { dataset_id: string | null } | undefined;
+    return row?.dataset_id ?? 'fashion-mnist';
+  }
+
+  /** Every run's dataset id, by run id. */
+  datasetIds(): Map<number, string> {
+    const rows = this.db.prepare(`SELECT id, dataset_id FROM runs`).all() as { id: number; dataset_id: string | null }[];
+    return new Map(rows.map((r) => [r.id, r.dataset_id ?? 'fashion-mnist']));
+  }
+
+  /** Runs on a dataset that are not finished (queued, running or paused), oldest first. */
+  unfinishedRunsOn(datasetId: string): { id: number; name: string; status: RunStatus }[] {
+    return this.db
+      .prepare(`SELECT id, name, status FROM runs WHERE dataset_id = ? AND status IN ('queued', 'running', 'paused') ORDER BY id`)
+      .all(datasetId) as { id: number; name: string; status: RunStatus }[];
+  }
+
   getSetting(key: string): string | null {
     const row = this.db.prepare(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | undefined;
     return row?.value ?? null;
