@@ -66,6 +66,9 @@ interface RunRow {
   name: string;
   status: RunStatus;
   preset_id: string | null;
+  dataset_id: string | null;
+  /** The runs list's: the name in dataset_json (which it does not read). */
+  dataset_name?: string | null;
   optimizer: string;
   learning_rate: number;
   batch_size: number;
@@ -132,7 +135,8 @@ const SUMMARY_COLUMNS = `r.id, r.name, r.status, r.preset_id, r.optimizer, r.lea
   r.epochs_planned, r.backend, r.created_at, r.started_at, r.finished_at, r.test_loss, r.test_accuracy, r.error,
   r.epochs_done, r.best_val_accuracy, r.best_epoch, r.final_val_accuracy, r.final_val_loss, r.notes, r.starred, r.model_path,
   r.host, r.owner_pid, r.trainer_pid, r.best_val_loss, r.best_accuracy_epoch, r.saved_weights, r.stop_reason, r.parent_run_id,
-  r.fix_kind, r.fix_summary, r.queue_position, r.checkpoint_json, r.group_id, r.sweep_values_json, r.repeat_index, r.named`;
+  r.fix_kind, r.fix_summary, r.queue_position, r.checkpoint_json, r.group_id, r.sweep_values_json, r.repeat_index, r.named, r.dataset_id,
+  CASE WHEN json_valid(r.dataset_json) THEN json_extract(r.dataset_json, '$.name') END AS dataset_name`;
 const TAGS = `(SELECT group_concat(tag, char(31)) FROM run_tags t WHERE t.run_id = r.id) AS tags`;
 // The runs list reads only what a row shows (10,000 runs' specs would be megabytes of JSON nobody looks at).
 const SUMMARY_SELECT = `SELECT ${SUMMARY_COLUMNS}, ${TAGS} FROM runs r`;
@@ -727,6 +731,8 @@ function toSummary(r: RunRow): RunSummary {
     sweepValues: r.sweep_values_json ? JSON.parse(r.sweep_values_json) : null,
     repeatIndex: r.repeat_index,
     named: r.named === 1,
+    datasetId: r.dataset_id ?? 'fashion-mnist',
+    datasetName: r.dataset_name !== undefined ? (typeof r.dataset_name === 'string' ? r.dataset_name : null) : datasetNameOf(r.dataset_json),
   };
 }
 
@@ -773,4 +779,15 @@ function toLayerStat(r: LayerStatRow): LayerStat {
     saturatedFraction: r.saturated_fraction,
     nonfinite: r.nonfinite,
   };
+}
+
+/** The dataset's name in a run's dataset record (null when it has none or cannot be read). */
+function datasetNameOf(json: string | null): string | null {
+  if (!json) return null;
+  try {
+    const name = (JSON.parse(json) as { name?: unknown }).name;
+    return typeof name === 'string' ? name : null;
+  } catch {
+    return null;
+  }
 }

@@ -44,7 +44,7 @@ export const COLUMNS: Column[] = [
   { id: 'duration', label: 'Duration', sortKey: 'durationSeconds', width: 86, num: true },
   { id: 'preset', label: 'Preset', sortKey: 'presetId', width: 112 },
   { id: 'architecture', label: 'Architecture', sortKey: 'architecture', width: 160 },
-  { id: 'dataset', label: 'Dataset', title: 'Dataset the run trained on', sortKey: null, width: 120 },
+  { id: 'dataset', label: 'Dataset', title: 'Dataset the run trained on', sortKey: 'datasetId', width: 120 },
   { id: 'optimizer', label: 'Optimizer', sortKey: 'optimizer', width: 92 },
   { id: 'learningRate', label: 'LR', title: 'Learning rate', sortKey: 'learningRate', width: 64, num: true },
   { id: 'batchSize', label: 'Batch', title: 'Batch size', sortKey: 'batchSize', width: 70, num: true },

@@ -146,6 +146,10 @@ export interface RunSummary {
   repeatIndex: number | null;
   /** The user gave this run its name (false for names Layerlab made up): a named run is called by its name wherever runs are labelled. */
   named: boolean;
+  /** The dataset the run trains on ('fashion-mnist' for runs recorded before there were others). */
+  datasetId: string;
+  /** Its name as the run recorded it once training started; null before that and for runs recorded before datasets had names. */
+  datasetName: string | null;
 }
 
 /** A checkpoint's place in training: `epoch` is the epoch it continues (1-based), `batch` how many of its batches are done (0 at an epoch's start). */

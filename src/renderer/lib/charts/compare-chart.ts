@@ -19,6 +19,8 @@ export interface CompareChartInput {
   xAxis: 'epoch' | 'time';
   logScale: boolean;
   smoothing: number;
+  /** The classes the runs' networks choose among, for the chance line (10 when absent). */
+  classes?: number;
 }
 
 const isAccuracy = (m: Metric) => m === 'accuracy' || m === 'val_accuracy';
@@ -47,7 +49,7 @@ export function compareSpec(input: CompareChartInput, png?: { background: 'white
     raw: input.smoothing > 0,
     bestNote: `best (${higherIsBetter(metric) ? 'highest' : 'lowest'})`,
     // Chance level where the axis already reaches it; otherwise a note at the edge says where it is, so good runs aren't squashed flat.
-    guides: [chanceGuide(isAccuracy(metric) ? 'accuracy' : 'loss', false)],
+    guides: [chanceGuide(isAccuracy(metric) ? 'accuracy' : 'loss', false, input.classes)],
     ...(png ? { title, legend: 'bottom', background: png.background === 'white' ? '#ffffff' : undefined } : { legend: 'none' }),
   };
 }

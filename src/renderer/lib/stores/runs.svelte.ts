@@ -31,6 +31,8 @@ const SUMMARY_FIELDS: Record<keyof RunSummary, true> = {
   name: true,
   status: true,
   presetId: true,
+  datasetId: true,
+  datasetName: true,
   optimizer: true,
   learningRate: true,
   batchSize: true,

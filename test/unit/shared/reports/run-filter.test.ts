@@ -8,6 +8,8 @@ function summary(id: number, over: Partial<RunSummary> = {}): RunSummary {
     name: `run ${id}`,
     status: 'completed',
     presetId: 'seed-model-3',
+    datasetId: 'fashion-mnist',
+    datasetName: 'Fashion-MNIST',
     optimizer: 'adam',
     learningRate: 0.001,
     batchSize: 64,

@@ -54,6 +54,8 @@ export function fixtureRun(o: FixtureOptions): RunDetail {
     name: o.name ?? `${o.preset ?? 'seed-model-3'} · ${config.optimizer} lr=${config.learningRate}`,
     status: 'completed',
     presetId: o.model ? null : preset.id,
+    datasetId: 'fashion-mnist',
+    datasetName: 'Fashion-MNIST',
     optimizer: config.optimizer,
     learningRate: config.learningRate,
     batchSize: config.batchSize,
