@@ -121,12 +121,17 @@ function filesLoadedBy(packages: string[]): string[] {
 function productionPackages(): Set<string> {
   const seen = new Set<string>();
   const visit = (name: string, from: string) => {
-    let manifest: string;
-    try {
-      manifest = require.resolve(`${name}/package.json`, { paths: [from] });
-    } catch {
-      return; // an optional dependency that is not installed here
+    // Found as Node finds a package (the nearest node_modules up from the dependent), without require.resolve: some packages do not export ./package.json.
+    let manifest: string | null = null;
+    for (let dir = from; ; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', name, 'package.json');
+      if (existsSync(candidate)) {
+        manifest = candidate;
+        break;
+      }
+      if (dirname(dir) === dir) break;
     }
+    if (manifest === null) return; // an optional dependency that is not installed here
     if (seen.has(manifest)) return;
     seen.add(manifest);
     const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
