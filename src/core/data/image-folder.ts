@@ -33,7 +33,7 @@ import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
-import sharp from 'sharp';
+import type SharpFactory from 'sharp';
 import { datasetContentHash } from './dataset-hash';
 import { folderSourceHash, isHidden, writeImportedDataset, type FolderLayoutKind, type ImportRecord, type SkippedFile } from './dataset-file';
 import { DatasetError } from './fashion-mnist';
@@ -270,8 +270,13 @@ function checkOptions(o: ImportOptions): { testSplit: number; seed: number } {
   return { testSplit, seed };
 }
 
+let sharpLoaded: Promise<typeof SharpFactory> | null = null;
+/** sharp (and its native libvips) loaded on the first import, not whenever the catalog is: every CLI command would pay for it. */
+const loadSharp = () => (sharpLoaded ??= import('sharp').then((m) => m.default));
+
 /** One image as H×W×C bytes, or the reason sharp gave. */
 async function decode(path: string, [h, w]: [number, number], channels: 1 | 3): Promise<Buffer | string> {
+  const sharp = await loadSharp();
   try {
     let pipeline = sharp(path).autoOrient().resize(w, h, { fit: 'fill' }).flatten({ background: '#ffffff' });
     pipeline = channels === 1 ? pipeline.grayscale() : pipeline.removeAlpha().toColourspace('srgb');
