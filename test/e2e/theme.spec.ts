@@ -88,6 +88,13 @@ async function visitEveryView(browser: Browser, colorScheme: 'light' | 'dark') {
     await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
     await expect(page.getByRole('table', { name: 'Settings' })).toBeVisible();
     await expectReadable(page, `the Compare view (${colorScheme})`);
+
+    // The dataset list, Fashion-MNIST's classes and its sample grid.
+    await page.getByRole('tab', { name: 'Datasets' }).click();
+    await expect(page.getByRole('tab', { name: 'Datasets' })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByText('Fashion-MNIST').first()).toBeVisible();
+    await expect(page.getByText('Ankle boot').first()).toBeVisible();
+    await expectReadable(page, `the Datasets view (${colorScheme})`);
   } finally {
     await context.close();
   }
