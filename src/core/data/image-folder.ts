@@ -38,6 +38,7 @@ import { datasetContentHash } from './dataset-hash';
 import { folderSourceHash, isHidden, writeImportedDataset, type FolderLayoutKind, type ImportRecord, type SkippedFile } from './dataset-file';
 import { DatasetError } from './fashion-mnist';
 import type { DatasetMeta, ImageSet } from './types';
+import { prng } from './prng';
 
 export { folderChanged, folderSourceHash, openImportedDataset, readImportRecord } from './dataset-file';
 export type { FolderLayoutKind, FolderStatus, ImportRecord, SkippedFile } from './dataset-file';
@@ -179,17 +180,6 @@ export async function scanImageFolder(folder: string): Promise<FolderLayout> {
   checkEnoughClasses(abs, classes, layout);
   const imageCount = classes.reduce((n, c) => n + c.train.length + c.test.length, 0);
   return { folder: abs, layout, classes, imageCount, skipped };
-}
-
-/** mulberry32: tiny, fast, and the same sequence on every platform (as the training order's). */
-function prng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Fisher–Yates with `random`, in place. */

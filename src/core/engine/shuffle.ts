@@ -1,15 +1,5 @@
 /** Seeded orders of the training images: the same on every platform for the same seed. */
-
-/** mulberry32: tiny, fast, and the same sequence on every platform. */
-function prng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../data/prng';
 
 /**
  * The order the training images are visited in one epoch. Depends only on

@@ -19,19 +19,10 @@ import {
   type ImportProgress,
 } from '../../../src/core/data/image-folder';
 import type { ImageSet } from '../../../src/core/data/types';
+import { prng } from '../../../src/core/data/prng';
 
 const root = mkdtempSync(join(tmpdir(), 'layerlab-image-folder-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function prng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COLOURS = { red: 0, green: 1, blue: 2 } as const;
 const SIZES: [number, number][] = [
