@@ -10,6 +10,7 @@ import { importDatasetSchema } from '../shared/contract/requests';
 import { describeIssues } from '../shared/model/schemas';
 import { DEFAULT_DATASET_ID } from '../shared/model/training-config';
 import type { Layerlab } from '../core/app';
+import { textTable } from './format';
 
 type Open = (db: string | undefined) => Layerlab;
 
@@ -79,13 +80,7 @@ export function datasetsTable(list: DatasetSummary[]): string {
     count(d.testCount),
     datasetStatusText(d),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return textTable(header, rows);
 }
 
 /** `datasets`: every dataset, built in and imported. */

@@ -140,6 +140,11 @@ export function runsTable(runs: RunSummary[], datasetName?: (r: RunSummary) => s
     r.backend ?? '—',
     ...(withDataset ? [datasetName(r)] : []),
   ]);
+  return textTable(header, rows);
+}
+
+/** Columns padded to their widest cell, two spaces apart, the header first. */
+export function textTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells
