@@ -396,7 +396,7 @@ const HYPERPARAMETERS: { key: string; label: string; value: (r: RunDetail) => st
   { key: 'validationSplit', label: 'Validation split', value: (r) => String(r.config.validationSplit) },
   { key: 'limit', label: 'Training images', value: (r) => (r.config.limit === null ? 'all' : count(r.config.limit)) },
   { key: 'seed', label: 'Seed', value: (r) => String(r.config.seed) },
-  { key: 'dataset', label: 'Dataset', value: (r) => r.dataset?.id ?? '—' },
+  { key: 'dataset', label: 'Dataset', value: (r) => (r.dataset ? (r.dataset.name ?? r.dataset.id) : '—') },
   { key: 'backend', label: 'Backend', value: (r) => r.backend ?? '—' },
   { key: 'preset', label: 'Preset', value: (r) => r.presetId ?? 'custom' },
   { key: 'inputShape', label: 'Input', value: (r) => pair(r.model.inputShape) },

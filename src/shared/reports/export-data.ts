@@ -272,6 +272,8 @@ export interface ChartDataRun {
   architecture: string;
   parameters: number;
   settings: RunDetail['config'];
+  /** What the run trained on: id, name, content hash, image shape and class names (null for runs recorded before training started). */
+  dataset: RunDetail['dataset'];
   backend: string | null;
   testAccuracy: number | null;
   testLoss: number | null;
@@ -339,6 +341,7 @@ export function chartDataJson(runs: RunDetail[], o: ExportDataOptions = {}): Cha
         architecture: architectureSummary(run.model),
         parameters: summarizeModel(run.model).totalParams,
         settings: { ...run.config },
+        dataset: run.dataset,
         backend: run.backend,
         testAccuracy: run.testAccuracy,
         testLoss: run.testLoss,
