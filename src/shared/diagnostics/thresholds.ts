@@ -24,9 +24,6 @@ export const chanceLoss = (classes: number): number => Math.log(classes);
 /** Accuracy of guessing among `classes` classes: 0.10 for ten. */
 export const chanceAccuracy = (classes: number): number => 1 / classes;
 
-export const CHANCE_LOSS = chanceLoss(NUM_CLASSES);
-export const CHANCE_ACCURACY = chanceAccuracy(NUM_CLASSES);
-
 // ─── not-learning ───────────────────────────────────────────────────────────────
 
 /**
@@ -40,13 +37,12 @@ export const CHANCE_ACCURACY = chanceAccuracy(NUM_CLASSES);
 export const CHANCE_LOSS_TOLERANCE = 0.05;
 
 /**
- * Accuracy at or below this is "at chance". seed-model-1: 0.099–0.102 training and
- * validation for its first epochs. A network that learns anything is above 0.15
- * within an epoch or two (seed-model-2's slow first epoch: 0.186 training, 0.298
- * validation); 0.15 is one and a half times chance.
+ * Accuracy at or below this many times chance is "at chance". seed-model-1 (ten
+ * classes): 0.099–0.102 training and validation for its first epochs. A network that
+ * learns anything is above 0.15 within an epoch or two (seed-model-2's slow first
+ * epoch: 0.186 training, 0.298 validation); 0.15 is one and a half times chance.
  */
 export const CHANCE_ACCURACY_FACTOR = 1.5;
-export const CHANCE_ACCURACY_MAX = CHANCE_ACCURACY_FACTOR * CHANCE_ACCURACY;
 
 /**
  * Epochs in a row at chance before `not-learning` is raised. One epoch at chance can

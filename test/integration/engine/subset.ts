@@ -8,6 +8,7 @@ import type { TrainValidationSplit } from '../../../src/core/data/types';
 import type { EpochMetrics } from '../../../src/shared/contract/runs';
 import { findPreset } from '../../../src/shared/model/presets';
 import type { TrainingConfig } from '../../../src/shared/model/training-config';
+import { expect } from 'vitest';
 import { SYSTEM_FASHION_MNIST } from '../../helpers';
 
 export const seedModel3 = findPreset('seed-model-3')!;
@@ -38,4 +39,20 @@ export async function trainSubset(data: TrainValidationSplit, options: Partial<T
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * `candidate` learns as `reference` does: the same batches, the first batch's loss equal but for
+ * the order of float32 sums, a validation accuracy above 0.75 after two epochs, its last epoch's
+ * accuracies within `points` of the reference's, and its loss falling.
+ */
+export function expectLearnsAlike(reference: SubsetRun, candidate: SubsetRun, points: number): void {
+  expect(candidate.batches.length).toBe(reference.batches.length);
+  const [a, b] = [reference.batches[0].batchLoss, candidate.batches[0].batchLoss];
+  expect(Math.abs(a - b) / a).toBeLessThan(1e-5);
+  const [refLast, last] = [reference.result.epochs.at(-1)!, candidate.result.epochs.at(-1)!];
+  expect(last.valAccuracy).toBeGreaterThan(0.75);
+  expect(Math.abs(last.valAccuracy! - refLast.valAccuracy!)).toBeLessThan(points);
+  expect(Math.abs(last.accuracy - refLast.accuracy)).toBeLessThan(points);
+  expect(candidate.result.epochs[1].loss).toBeLessThan(candidate.result.epochs[0].loss);
 }

@@ -12,11 +12,7 @@ import type { Band, ChartLine, Guide, LineChartSpec } from './line-chart';
 const TRAINING = '#1d4ed8';
 const VALIDATION = '#c2410c';
 
-/** Fashion-MNIST has 10 classes: guessing scores accuracy 1/10 and cross-entropy ln 10. */
-export const CHANCE_ACCURACY = 0.1;
-export const CHANCE_LOSS = Math.log(10);
-
-/** The chance-level guide of a loss or accuracy chart among `classes` classes; `fit` stretches the axis to it (right when the curves start there). */
+/** The chance-level guide of a loss or accuracy chart among `classes` classes (guessing scores 1/N and cross-entropy ln N); `fit` stretches the axis to it (right when the curves start there). */
 export function chanceGuide(kind: 'loss' | 'accuracy', fit: boolean, classes = 10): Guide {
   const loss = Math.log(classes);
   return kind === 'loss'
